@@ -1,0 +1,58 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import AuditEvent, Bureau, Membership, Organization, User
+
+
+
+admin.site.site_header = _("Portal administration")
+admin.site.site_title = _("Portal administration")
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = (*BaseUserAdmin.fieldsets, (_("Profile"), {"fields": ("full_name", "phone")}))
+    list_display = ("username", "full_name", "email", "is_active", "last_login")
+    search_fields = ("username", "full_name", "email", "phone")
+
+
+@admin.register(Bureau)
+class BureauAdmin(admin.ModelAdmin):
+    list_display = ("name", "division_code", "department", "level", "parent")
+    list_filter = ("level", "department")
+    search_fields = ("name", "division_code")
+    readonly_fields = ("path",)
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ("name", "uscc", "kind", "home_bureau", "created_at")
+    list_filter = ("kind",)
+    list_select_related = ("home_bureau",)
+    search_fields = ("name", "uscc")
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "role", "organization", "bureau")
+    list_filter = ("role",)
+    list_select_related = ("user", "organization", "bureau")
+    autocomplete_fields = ("user", "organization", "bureau")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("at", "action", "outcome", "actor", "username", "ip_address", "path")
+    list_filter = ("action", "outcome")
+    list_select_related = ("actor",)
+    search_fields = ("username", "action", "object_id")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

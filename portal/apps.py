@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalConfig(AppConfig):
+    name = "portal"
+    verbose_name = _("Portal core")
+
+    def ready(self) -> None:
+        # Wires Django's and Axes' authentication signals to the audit trail.
+        from . import audit
+
+        audit.connect_signals()

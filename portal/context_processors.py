@@ -1,0 +1,24 @@
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .models import Role
+
+
+def navigation(request: Any) -> dict[str, Any]:
+    """The navigation of the user's personas, in one place."""
+    visibility = getattr(request, "visibility", None)
+    items: list[tuple[str, Any]] = [(reverse("home"), _("Home"))]
+    if visibility is not None and request.user.is_authenticated:
+        if visibility.is_applicant and not visibility.is_operator:
+            items.append((reverse("organization-list"), _("My organization")))
+        if visibility.is_bureau_staff or visibility.is_operator:
+            items.append((reverse("organization-list"), _("Organizations")))
+            items.append((reverse("bureau-list"), _("Bureaus")))
+        if visibility.has_role(Role.BUREAU_ADMIN, Role.ORG_ADMIN):
+            items.append((reverse("audit-list"), _("Audit log")))
+        if visibility.is_operator and request.user.is_staff:
+            items.append((reverse("admin:index"), _("Administration")))
+    return {"nav_items": items, "portal_name": settings.PORTAL_NAME}

@@ -1,0 +1,127 @@
+"""The demo world: bureaus from the seeds' regions, organizations and a user for every persona.
+
+One builder serves ``manage.py seed_demo`` (``make run``) and the test suite's personas, so the
+people a newcomer logs in as are the people the tests check. Division codes are GB/T 2260;
+the regions come from the seeds (000/001 Jiangmen, 003 Guangdong, 004 Guangzhou, 002 Jiangsu).
+Organization names are invented; their codes are valid GB 32100-2015 codes made for the demo.
+"""
+
+from dataclasses import dataclass, field
+
+from .models import Bureau, Organization, Role, User
+from .services import bureau_create, membership_grant
+from .uscc import with_check_digit
+
+DEMO_PASSWORD = "Pilot@2025"  # noqa: S105 - printed for the demo logins; never in production data
+
+
+@dataclass
+class Persona:
+    username: str
+    full_name: str
+    role: str
+    target: str  # key of a bureau or organization in the world
+    description: str
+
+
+# (key, division code, level, name, region, parent key)
+BUREAUS = [
+    ("gd", "440000", "province", "广东省工业和信息化厅", "广东省", None),
+    ("jm", "440700", "city", "江门市工业和信息化局", "江门市", "gd"),
+    ("pj", "440703", "county", "江门市蓬江区工业和信息化局", "蓬江区", "jm"),
+    ("jh", "440704", "county", "江门市江海区工业和信息化局", "江海区", "jm"),
+    ("xh", "440705", "county", "江门市新会区工业和信息化局", "新会区", "jm"),
+    ("gz", "440100", "city", "广州市工业和信息化局", "广州市", "gd"),
+    ("th", "440106", "county", "广州市天河区工业和信息化局", "天河区", "gz"),
+    ("py", "440113", "county", "广州市番禺区工业和信息化局", "番禺区", "gz"),
+    ("js", "320000", "province", "江苏省工业和信息化厅", "江苏省", None),
+    ("cz", "320400", "city", "常州市工业和信息化局", "常州市", "js"),
+    ("wj", "320412", "county", "常州市武进区工业和信息化局", "武进区", "cz"),
+]
+FINANCE_BUREAUS = [("gd_finance", "440000", "province", "广东省财政厅", "广东省", None)]
+
+# (key, first 17 characters of the USCC, name, kind, home bureau key)
+ORGANIZATIONS = [
+    ("pj_maker", "91440703MA4W7K2P3", "江门市蓬江区华程机电有限公司", "enterprise", "pj"),
+    ("jh_maker", "91440704MA53Q8R1X", "江门市江海区锦达五金制品有限公司", "enterprise", "jh"),
+    ("jm_leader", "91440700MA4UJ5T0L", "江门市数智链科技有限公司", "enterprise", "jm"),
+    ("jm_institute", "12440700MB2C34781", "江门市工业技术研究院", "institution", "jm"),
+    ("gz_maker", "91440106MA5CK9N2Y", "广州市天河区云图工业软件有限公司", "enterprise", "th"),
+    ("wj_maker", "91320412MA1N6X8B4", "常州市武进区恒力智能装备有限公司", "enterprise", "wj"),
+    ("xh_association", "Y1440705MJ0123456", "新会区智能制造产业协会", "association", "xh"),
+]
+
+PERSONAS = [
+    Persona("operator", "系统运维", Role.OPERATOR, "", "portal operator"),
+    Persona("gd_manager", "广东省厅 陈处长", Role.BUREAU_MANAGER, "gd", "province staff (Guangdong)"),
+    Persona("jm_admin", "江门市局 管理员", Role.BUREAU_ADMIN, "jm", "city bureau admin (Jiangmen)"),
+    Persona("jm_manager", "江门市局 李科长", Role.BUREAU_MANAGER, "jm", "city staff (Jiangmen)"),
+    Persona("jm_reviewer", "江门市局 王科员", Role.BUREAU_REVIEWER, "jm", "city reviewer (Jiangmen)"),
+    Persona("pj_manager", "蓬江区局 赵股长", Role.BUREAU_MANAGER, "pj", "county staff (Pengjiang)"),
+    Persona("jh_manager", "江海区局 周股长", Role.BUREAU_MANAGER, "jh", "county staff (Jianghai)"),
+    Persona("gz_admin", "广州市局 管理员", Role.BUREAU_ADMIN, "gz", "city bureau admin (Guangzhou)"),
+    Persona("gz_manager", "广州市局 黄科长", Role.BUREAU_MANAGER, "gz", "city staff (Guangzhou)"),
+    Persona("js_manager", "江苏省厅 吴处长", Role.BUREAU_MANAGER, "js", "province staff (Jiangsu)"),
+    Persona("wj_manager", "武进区局 钱股长", Role.BUREAU_MANAGER, "wj", "county staff (Wujin)"),
+    Persona("pj_applicant", "华程机电 张经理", Role.ORG_ADMIN, "pj_maker", "applicant admin (Pengjiang enterprise)"),
+    Persona("pj_member", "华程机电 刘专员", Role.ORG_MEMBER, "pj_maker", "applicant member (Pengjiang enterprise)"),
+    Persona("jm_leader_admin", "数智链 孙总", Role.ORG_ADMIN, "jm_leader", "applicant admin (Jiangmen leading-unit candidate)"),
+    Persona("jh_applicant", "锦达五金 何经理", Role.ORG_ADMIN, "jh_maker", "applicant admin (Jianghai enterprise)"),
+    Persona("gz_applicant", "云图软件 林经理", Role.ORG_ADMIN, "gz_maker", "applicant admin (Guangzhou enterprise)"),
+    Persona("wj_applicant", "恒力装备 徐经理", Role.ORG_ADMIN, "wj_maker", "applicant admin (Wujin enterprise)"),
+    Persona("expert_li", "李教授", Role.EXPERT, "jm", "expert in Jiangmen's pool"),
+]
+
+
+@dataclass
+class World:
+    bureaus: dict[str, Bureau] = field(default_factory=dict)
+    organizations: dict[str, Organization] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+
+    def __getattr__(self, key: str):  # world.jm, world.pj_maker, world.jm_manager
+        for mapping in (self.bureaus, self.organizations, self.users):
+            if key in mapping:
+                return mapping[key]
+        raise AttributeError(key)
+
+
+def build_world(*, password: str = DEMO_PASSWORD) -> World:
+    """Create the demo world. Must run as the system (inside ``scopes_disabled()``)."""
+    world = World()
+    for key, code, level, name, region, parent in BUREAUS + FINANCE_BUREAUS:
+        department = Bureau.Department.FINANCE if key.endswith("_finance") else Bureau.Department.INDUSTRY
+        world.bureaus[key] = bureau_create(
+            division_code=code,
+            level=level,
+            name=name,
+            region_name=region,
+            parent=world.bureaus[parent] if parent else None,
+            department=department,
+        )
+    for key, first17, name, kind, bureau_key in ORGANIZATIONS:
+        world.organizations[key] = Organization.objects.create(
+            uscc=with_check_digit(first17),
+            name=name,
+            kind=kind,
+            home_bureau=world.bureaus[bureau_key],
+            address=f"{world.bureaus[bureau_key].region_name}示范路1号",
+            legal_representative="（演示）",
+            contact_name="（演示联系人）",
+            contact_phone="13800000000",
+        )
+    for persona in PERSONAS:
+        user = User(username=persona.username, full_name=persona.full_name)
+        if persona.role == Role.OPERATOR:
+            user.is_staff = user.is_superuser = True
+        user.set_password(password)
+        user.save()
+        world.users[persona.username] = user
+        target = world.bureaus.get(persona.target) or world.organizations.get(persona.target)
+        membership_grant(
+            user=user,
+            role=persona.role,
+            bureau=target if isinstance(target, Bureau) else None,
+            organization=target if isinstance(target, Organization) else None,
+        )
+    return world

@@ -1,0 +1,55 @@
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+from . import audit
+from .models import AuditEvent
+from .scoping import visibility_scope
+from .visibility import RequestVisibility
+
+
+class DefaultLanguageMiddleware:
+    """Simplified Chinese unless the user chose another language with the switcher.
+
+    Unlike Django's LocaleMiddleware the browser's Accept-Language is ignored: a government
+    portal opens in Chinese for everyone, and English is an explicit choice stored in a cookie.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.supported = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", translation.get_language())
+        translation.deactivate()
+        return response
+
+
+class VisibilityMiddleware:
+    """Opens the user's visibility scope around the view and records access denials."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.visibility = RequestVisibility(request)  # type: ignore[attr-defined]
+        token = audit.bind_request(request)
+        try:
+            with visibility_scope(request.visibility):  # type: ignore[attr-defined]
+                return self.get_response(request)
+        finally:
+            audit.unbind_request(token)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> Any:
+        if isinstance(exception, PermissionDenied):
+            audit.record(action="access_denied", outcome=AuditEvent.Outcome.DENIED)
+        return None

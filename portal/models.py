@@ -1,0 +1,249 @@
+"""Accounts and tenancy: users, bureaus, organizations, memberships, and the audit trail."""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .scoping import VisibleManager
+
+
+class User(AbstractUser):
+    """A person. What they may do comes from their memberships, never from request data."""
+
+    full_name = models.CharField(_("full name"), max_length=100, blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+
+class Bureau(models.Model):
+    """A competent authority (工信/财政厅、局): the tenant. Province → city → county."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("province")
+        CITY = "city", _("city")
+        COUNTY = "county", _("county")
+
+    class Department(models.TextChoices):
+        INDUSTRY = "industry", _("industry and information technology")
+        FINANCE = "finance", _("finance")
+
+    division_code = models.CharField(
+        _("administrative division code"),
+        max_length=6,
+        validators=[RegexValidator(r"^[1-8][0-9]{5}$", _("Enter a 6-digit GB/T 2260 code."))],
+        help_text=_("GB/T 2260, e.g. 440700 for Jiangmen."),
+    )
+    department = models.CharField(
+        _("department"), max_length=16, choices=Department.choices, default=Department.INDUSTRY
+    )
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    name = models.CharField(_("name"), max_length=100)
+    region_name = models.CharField(_("region"), max_length=50, help_text=_("e.g. 江门市"))
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent bureau"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    # Materialised path of ids ("/1/4/9/") so a subtree is one indexed prefix query.
+    path = models.CharField(max_length=255, editable=False, db_index=True)
+
+    class Meta:
+        verbose_name = _("bureau")
+        verbose_name_plural = _("bureaus")
+        ordering = ["division_code", "department"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["division_code", "department"], name="bureau_unique_division_department"
+            ),
+            models.CheckConstraint(
+                condition=Q(level="province", parent__isnull=True)
+                | (~Q(level="province") & Q(parent__isnull=False)),
+                name="bureau_only_provinces_are_roots",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organization(models.Model):
+    """An enterprise or institution, identified by its unified social credit code."""
+
+    class Kind(models.TextChoices):
+        ENTERPRISE = "enterprise", _("enterprise")
+        INSTITUTION = "institution", _("public institution")
+        ASSOCIATION = "association", _("association or other organization")
+
+    uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.ENTERPRISE)
+    home_bureau = models.ForeignKey(
+        Bureau,
+        verbose_name=_("competent bureau"),
+        on_delete=models.PROTECT,
+        related_name="organizations",
+        help_text=_("The county or city industry bureau of the place of registration."),
+    )
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    legal_representative = models.CharField(_("legal representative"), max_length=50, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = VisibleManager()
+
+    class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def missing_profile_fields(self) -> list[str]:
+        """Fields an applicant should complete before applying to any call."""
+        names = ["address", "legal_representative", "contact_name", "contact_phone"]
+        return [str(self._meta.get_field(n).verbose_name) for n in names if not getattr(self, n)]
+
+
+class Role(models.TextChoices):
+    """Stable role codes; labels are translations."""
+
+    ORG_MEMBER = "org_member", _("applicant (member)")
+    ORG_ADMIN = "org_admin", _("applicant (organization admin)")
+    BUREAU_REVIEWER = "bureau_reviewer", _("bureau reviewer")
+    BUREAU_MANAGER = "bureau_manager", _("bureau manager")
+    BUREAU_ADMIN = "bureau_admin", _("bureau admin")
+    EXPERT = "expert", _("expert reviewer")
+    OPERATOR = "operator", _("portal operator")
+
+
+ORGANIZATION_ROLES = frozenset({Role.ORG_MEMBER, Role.ORG_ADMIN})
+BUREAU_ROLES = frozenset({Role.BUREAU_REVIEWER, Role.BUREAU_MANAGER, Role.BUREAU_ADMIN})
+
+
+class Membership(models.Model):
+    """A user's role in an organization, in a bureau, in a bureau's expert pool, or portal-wide."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    bureau = models.ForeignKey(
+        Bureau,
+        verbose_name=_("bureau"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        help_text=_("For staff: their bureau. For experts: the bureau whose pool they are in."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = VisibleManager()
+    # Unscoped on purpose: only portal.visibility reads it, to learn a user's own memberships.
+    all_objects = models.Manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.CheckConstraint(
+                name="membership_target_matches_role",
+                condition=(
+                    Q(role__in=["org_member", "org_admin"], organization__isnull=False, bureau__isnull=True)
+                    | Q(
+                        role__in=["bureau_reviewer", "bureau_manager", "bureau_admin", "expert"],
+                        bureau__isnull=False,
+                        organization__isnull=True,
+                    )
+                    | Q(role="operator", bureau__isnull=True, organization__isnull=True)
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "organization"],
+                condition=Q(organization__isnull=False),
+                name="membership_unique_in_organization",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "bureau"],
+                condition=Q(bureau__isnull=False),
+                name="membership_unique_in_bureau",
+            ),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(role="operator"), name="membership_unique_operator"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = self.organization or self.bureau or ""
+        return f"{self.user} · {self.get_role_display()} · {target}"
+
+
+class AuditEvent(models.Model):
+    """Append-only security and business audit trail (等保 2.0 安全审计)."""
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", _("success")
+        FAILURE = "failure", _("failure")
+        DENIED = "denied", _("denied")
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(_("user name given"), max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    path = models.CharField(_("path"), max_length=255, blank=True)
+    # Whose trail this is, for scoping: the bureau or organization the event concerns.
+    bureau = models.ForeignKey(Bureau, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    objects = VisibleManager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.outcome}"
+
+
+class WorkerHeartbeat(models.Model):
+    """Written by the beat-scheduled task, so operators can see background jobs are alive."""
+
+    worker = models.CharField(max_length=255)
+    beat_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["worker"], name="heartbeat_unique_worker")]

@@ -1,0 +1,173 @@
+"""Write use cases of the portal core. Keyword-only, typed; each checks permission, validates,
+saves and records the audit event. Services never see the request."""
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from . import audit, uscc
+from .models import AuditEvent, Bureau, Membership, Organization, Role, User
+from .visibility import Visibility
+
+
+def bureau_create(
+    *,
+    division_code: str,
+    level: str,
+    name: str,
+    region_name: str,
+    parent: Bureau | None = None,
+    department: str = Bureau.Department.INDUSTRY,
+) -> Bureau:
+    bureau = Bureau(
+        division_code=division_code,
+        level=level,
+        name=name,
+        region_name=region_name,
+        parent=parent,
+        department=department,
+        path="-",
+    )
+    bureau.full_clean(exclude=["path"])
+    with transaction.atomic():
+        bureau.save()
+        bureau.path = f"{parent.path if parent else '/'}{bureau.pk}/"
+        bureau.save(update_fields=["path"])
+    return bureau
+
+
+def membership_grant(
+    *,
+    user: User,
+    role: str,
+    bureau: Bureau | None = None,
+    organization: Organization | None = None,
+) -> Membership:
+    membership = Membership(user=user, role=role, bureau=bureau, organization=organization)
+    membership.full_clean(validate_unique=False, validate_constraints=False)
+    membership.save()
+    audit.record(
+        action="membership_granted",
+        outcome=AuditEvent.Outcome.SUCCESS,
+        bureau=bureau,
+        organization=organization,
+        object_type="portal.membership",
+        object_id=str(membership.pk),
+        detail={"user": user.username, "role": role},
+    )
+    return membership
+
+
+def resolve_home_bureau(code: str) -> Bureau:
+    """The industry bureau of the division where the organization is registered (USCC 3–8)."""
+    division = uscc.division_code(code)
+    candidates = [division, division[:4] + "00", division[:2] + "0000"]
+    found = {
+        b.division_code: b
+        for b in Bureau.objects.filter(
+            division_code__in=candidates, department=Bureau.Department.INDUSTRY
+        )
+    }
+    for candidate in candidates:
+        if candidate in found:
+            return found[candidate]
+    raise ValidationError(
+        {"uscc": _("No bureau on this portal covers the region of this code (%(division)s) yet.")
+         % {"division": division}}
+    )
+
+
+def organization_register(
+    *,
+    uscc_code: str,
+    name: str,
+    kind: str,
+    username: str,
+    password: str,
+    full_name: str,
+    phone: str,
+    email: str = "",
+    home_bureau: Bureau | None = None,
+) -> tuple[Organization, User]:
+    """An enterprise registers itself and its first user, who becomes the organization's admin."""
+    try:
+        code = uscc.validate(uscc_code)
+    except ValidationError as error:
+        raise ValidationError({"uscc": error.messages}) from error
+    if home_bureau is None:
+        home_bureau = resolve_home_bureau(code)
+    elif home_bureau.department != Bureau.Department.INDUSTRY or home_bureau.level == Bureau.Level.PROVINCE:
+        raise ValidationError({"home_bureau": _("Choose a city or county industry bureau.")})
+
+    user = User(username=username, full_name=full_name, phone=phone, email=email)
+    errors: dict[str, list[str]] = {}
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        errors["password"] = error.messages
+    organization = Organization(uscc=code, name=name, kind=kind, home_bureau=home_bureau,
+                                contact_name=full_name, contact_phone=phone, contact_email=email)
+    try:
+        organization.full_clean(exclude=["uscc"])
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+            organization.save()
+    except IntegrityError as error:
+        # The USCC is unique across all tenants; the constraint decides, not a scoped lookup.
+        raise ValidationError(
+            {"uscc": _("This code is already registered. Ask your organization's administrator to add you as a user.")}
+        ) from error
+    membership_grant(user=user, role=Role.ORG_ADMIN, organization=organization)
+    audit.record(
+        action="organization_registered",
+        outcome=AuditEvent.Outcome.SUCCESS,
+        actor_id=user.pk,
+        username=user.username,
+        organization=organization,
+        bureau=home_bureau,
+        object_type="portal.organization",
+        object_id=str(organization.pk),
+    )
+    return organization, user
+
+
+PROFILE_FIELDS = ("name", "address", "legal_representative", "contact_name", "contact_phone", "contact_email")
+
+
+def organization_update_profile(
+    *, visibility: Visibility, organization: Organization, **changes: str
+) -> Organization:
+    if not (visibility.is_operator or organization.pk in visibility.admin_organization_ids):
+        raise PermissionDenied
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"not profile fields: {sorted(unknown)}")
+    before = {name: getattr(organization, name) for name in changes}
+    for name, value in changes.items():
+        setattr(organization, name, value)
+    organization.full_clean(validate_unique=False)
+    changed = [name for name in changes if before[name] != changes[name]]
+    if changed:
+        organization.save(update_fields=[*changed, "updated_at"])
+        audit.record(
+            action="organization_updated",
+            outcome=AuditEvent.Outcome.SUCCESS,
+            organization=organization,
+            bureau=organization.home_bureau,
+            object_type="portal.organization",
+            object_id=str(organization.pk),
+            detail={"fields": changed},
+        )
+    return organization

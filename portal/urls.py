@@ -1,0 +1,45 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog, set_language
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import SimpleRouter
+
+from . import api, views
+from .forms import LoginForm
+
+router = SimpleRouter()
+router.register("organizations", api.OrganizationViewSet, basename="api-organization")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(success_url="/"),
+        name="password-change",
+    ),
+    path("register/", views.register, name="register"),
+    path("organizations/", views.organization_list, name="organization-list"),
+    path("organizations/<int:organization_pk>/", views.organization_detail, name="organization-detail"),
+    path("organizations/<int:organization_pk>/edit/", views.organization_edit, name="organization-edit"),
+    path("bureaus/", views.bureau_list, name="bureau-list"),
+    path("bureaus/<int:bureau_pk>/", views.bureau_detail, name="bureau-detail"),
+    path("audit/", views.audit_list, name="audit-list"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set-language"),
+    path("i18n/catalog.js", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("api/v1/me/", api.me, name="api-me"),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "portal.views.error_403"
+handler404 = "portal.views.error_404"
+handler500 = "portal.views.error_500"

@@ -1,0 +1,208 @@
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from . import selectors, services
+from .forms import OrganizationProfileForm, RegistrationForm
+from .models import AuditEvent, Bureau, Organization, Role
+from .visibility import visible_or_404
+
+PAGE_SIZE = 25
+
+
+def paginate(request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE) -> Any:
+    # get_page turns a malformed or out-of-range ?page= into the nearest real page.
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    visibility = request.visibility
+    if not request.user.is_authenticated:
+        return render(request, "portal/home_public.html")
+    context: dict[str, Any] = {"visibility": visibility}
+    if visibility.is_applicant:
+        context["organizations"] = list(
+            Organization.objects.filter(pk__in=visibility.organization_ids).select_related("home_bureau")
+        )
+    if visibility.is_bureau_staff:
+        staff_bureaus = Bureau.objects.filter(
+            pk__in=visibility.bureau_ids_with({Role.BUREAU_REVIEWER, Role.BUREAU_MANAGER, Role.BUREAU_ADMIN})
+        )
+        context["staff_bureaus"] = list(staff_bureaus)
+        context["jurisdiction_bureau_count"] = len(visibility.staff_bureau_ids)
+        context["jurisdiction_organization_count"] = Organization.objects.filter(
+            home_bureau_id__in=visibility.staff_bureau_ids
+        ).count()
+        context["recent_organizations"] = list(
+            Organization.objects.filter(home_bureau_id__in=visibility.staff_bureau_ids)
+            .select_related("home_bureau")
+            .order_by("-created_at")[:5]
+        )
+    if visibility.is_expert:
+        context["expert_pools"] = list(Bureau.objects.filter(pk__in=visibility.bureau_ids_with({Role.EXPERT})))
+    if visibility.is_operator:
+        context["heartbeat"] = selectors.latest_heartbeat()
+        context["heartbeat_stale_after"] = settings.PORTAL_HEARTBEAT_STALE_AFTER
+        context["bureau_count"] = Bureau.objects.count()
+        context["organization_count"] = Organization.objects.count()
+    context["recent_logins"] = list(
+        AuditEvent.objects.filter(actor_id=request.user.pk, action="login").order_by("-at")[:3]
+    )
+    return render(request, "portal/home.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            _organization, user = services.organization_register(
+                uscc_code=data["uscc"],
+                name=data["name"],
+                kind=data["kind"],
+                username=data["username"],
+                password=data["password1"],
+                full_name=data["full_name"],
+                phone=data["phone"],
+                email=data["email"],
+                home_bureau=data["home_bureau"],
+            )
+        except ValidationError as error:
+            for field_name, field_errors in error.message_dict.items():
+                target = {"password": "password1"}.get(field_name, field_name)
+                form.add_error(target if target in form.fields else None, field_errors)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Your organization is registered. Complete its profile next."))
+            return redirect("home")
+    return render(request, "portal/register.html", {"form": form})
+
+
+@login_required
+def organization_list(request: HttpRequest) -> HttpResponse:
+    search = request.GET.get("q", "").strip()[:100]
+    try:
+        bureau_id = int(request.GET.get("bureau", "") or 0)
+    except ValueError:
+        bureau_id = 0
+    page = paginate(request, selectors.organization_list(search=search, bureau_id=bureau_id))
+    bureaus = request.visibility.bureaus() if request.visibility.is_bureau_staff else Bureau.objects.none()
+    return render(
+        request,
+        "portal/organization_list.html",
+        {"page": page, "search": search, "bureau_id": bureau_id, "bureaus": bureaus},
+    )
+
+
+@login_required
+def organization_detail(request: HttpRequest, organization_pk: int) -> HttpResponse:
+    organization = visible_or_404(Organization.objects.select_related("home_bureau"), pk=organization_pk)
+    return render(
+        request,
+        "portal/organization_detail.html",
+        {
+            "organization": organization,
+            "members": selectors.organization_members(organization),
+            "can_edit": request.visibility.is_operator
+            or organization.pk in request.visibility.admin_organization_ids,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_edit(request: HttpRequest, organization_pk: int) -> HttpResponse:
+    organization = visible_or_404(Organization.objects.select_related("home_bureau"), pk=organization_pk)
+    if not (request.visibility.is_operator or organization.pk in request.visibility.admin_organization_ids):
+        # Visible but not editable (bureau staff, ordinary members): forbidden, not hidden.
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+    form = OrganizationProfileForm(request.POST or None, instance=organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organization_update_profile(
+                visibility=request.visibility.resolve(),
+                organization=visible_or_404(Organization.objects, pk=organization_pk),
+                **{name: form.cleaned_data[name] for name in services.PROFILE_FIELDS},
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("organization-detail", organization_pk=organization.pk)
+    return render(request, "portal/organization_edit.html", {"form": form, "organization": organization})
+
+
+@login_required
+def bureau_list(request: HttpRequest) -> HttpResponse:
+    if not (request.visibility.is_bureau_staff or request.visibility.is_operator):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+    page = paginate(request, request.visibility.bureaus().order_by("path"), per_page=50)
+    return render(request, "portal/bureau_list.html", {"page": page})
+
+
+@login_required
+def bureau_detail(request: HttpRequest, bureau_pk: int) -> HttpResponse:
+    bureau = visible_or_404(request.visibility.bureaus(), pk=bureau_pk)
+    return render(
+        request,
+        "portal/bureau_detail.html",
+        {
+            "bureau": bureau,
+            "children": selectors.bureau_children(bureau),
+            "organizations": paginate(request, selectors.organization_list(bureau_id=bureau.pk)),
+        },
+    )
+
+
+@login_required
+def audit_list(request: HttpRequest) -> HttpResponse:
+    request.visibility.require_role(Role.BUREAU_ADMIN, Role.ORG_ADMIN)
+    action = request.GET.get("action", "")[:64]
+    outcome = request.GET.get("outcome", "")
+    if outcome not in AuditEvent.Outcome.values:
+        outcome = ""
+    page = paginate(request, selectors.audit_events(action=action, outcome=outcome), per_page=50)
+    return render(
+        request,
+        "portal/audit_list.html",
+        {"page": page, "action": action, "outcome": outcome, "outcomes": AuditEvent.Outcome.choices},
+    )
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness for load balancers and operators: the database answers; the beat is recent."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    heartbeat = selectors.latest_heartbeat()
+    age = (timezone.now() - heartbeat.beat_at).total_seconds() if heartbeat else None
+    return JsonResponse({"database": "ok", "worker_heartbeat_age_seconds": age})
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", status=500)

@@ -1,0 +1,209 @@
+"""What each user may see: the one module that decides (DESIGN.md §3).
+
+A :class:`Visibility` is computed from a user's memberships, never from request data. Every
+tenant-owned model has a rule in ``RULES`` that turns a visibility into a filter; the
+:class:`portal.scoping.VisibleManager` applies it to every query inside a scope. A model with a
+``VisibleManager`` but no rule fails loudly instead of leaking.
+
+Rules so far:
+
+* bureau staff see rows owned by their bureau and every bureau below it, never a sibling's;
+* an organization's members see their organization's rows;
+* every user sees their own memberships and audit events;
+* bureau admins and organization admins see their tenant's audit trail;
+* portal operators see everything.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+from .models import (
+    BUREAU_ROLES,
+    ORGANIZATION_ROLES,
+    AuditEvent,
+    Bureau,
+    Membership,
+    Organization,
+    Role,
+)
+from .scoping import scopes_disabled
+
+
+@dataclass(frozen=True)
+class Visibility:
+    user_id: int | None
+    roles: frozenset[tuple[str, int | None, int | None]] = field(default=frozenset())
+    is_system: bool = False
+
+    # --- construction -------------------------------------------------------------------
+    @classmethod
+    def for_user(cls, user: Any) -> "Visibility":
+        if user is None or not user.is_authenticated or not user.is_active:
+            return cls.anonymous()
+        rows = Membership.all_objects.filter(user_id=user.pk).values_list(
+            "role", "bureau_id", "organization_id"
+        )
+        return cls(user_id=user.pk, roles=frozenset(rows))
+
+    @classmethod
+    def anonymous(cls) -> "Visibility":
+        return cls(user_id=None)
+
+    @classmethod
+    def system(cls) -> "Visibility":
+        """For jobs acting for the portal itself (heartbeat, demo seed); never for a user."""
+        return cls(user_id=None, is_system=True)
+
+    # --- facts about the user -------------------------------------------------------------
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def is_operator(self) -> bool:
+        return self.is_system or any(role == Role.OPERATOR for role, _b, _o in self.roles)
+
+    def has_role(self, *roles: str) -> bool:
+        return self.is_operator or any(role in roles for role, _b, _o in self.roles)
+
+    def require_role(self, *roles: str) -> None:
+        if not self.has_role(*roles):
+            raise PermissionDenied
+
+    def bureau_ids_with(self, roles: Iterable[str]) -> frozenset[int]:
+        wanted = set(roles)
+        return frozenset(b for role, b, _o in self.roles if role in wanted and b is not None)
+
+    def organization_ids_with(self, roles: Iterable[str]) -> frozenset[int]:
+        wanted = set(roles)
+        return frozenset(o for role, _b, o in self.roles if role in wanted and o is not None)
+
+    @cached_property
+    def staff_bureau_ids(self) -> frozenset[int]:
+        """Bureaus the user works for, with every bureau below them."""
+        return _subtree_ids(self.bureau_ids_with(BUREAU_ROLES))
+
+    @cached_property
+    def admin_bureau_ids(self) -> frozenset[int]:
+        return _subtree_ids(self.bureau_ids_with({Role.BUREAU_ADMIN}))
+
+    @cached_property
+    def organization_ids(self) -> frozenset[int]:
+        return self.organization_ids_with(ORGANIZATION_ROLES)
+
+    @cached_property
+    def admin_organization_ids(self) -> frozenset[int]:
+        return self.organization_ids_with({Role.ORG_ADMIN})
+
+    @property
+    def is_bureau_staff(self) -> bool:
+        return bool(self.bureau_ids_with(BUREAU_ROLES))
+
+    @property
+    def is_applicant(self) -> bool:
+        return bool(self.organization_ids)
+
+    @property
+    def is_expert(self) -> bool:
+        return bool(self.bureau_ids_with({Role.EXPERT}))
+
+    # --- querysets --------------------------------------------------------------------------
+    def restrict(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
+        if self.is_operator:
+            return queryset
+        rule = RULES.get(queryset.model)
+        if rule is None:
+            raise LookupError(
+                f"{queryset.model.__name__} has a VisibleManager but no rule in portal.visibility.RULES"
+            )
+        return queryset.filter(rule(self))
+
+    def bureaus(self) -> models.QuerySet[Bureau]:
+        """Bureaus whose work this user may see as staff (their own and those below)."""
+        qs = Bureau.objects.select_related("parent")
+        return qs if self.is_operator else qs.filter(pk__in=self.staff_bureau_ids)
+
+
+class RequestVisibility:
+    """The visibility of a request's user, computed on first use.
+
+    Lazy so that API authentication (which may set ``request.user`` inside the view) has run
+    before the user's memberships are read.
+    """
+
+    def __init__(self, request: Any) -> None:
+        self._request = request
+        self._resolved: Visibility | None = None
+
+    def resolve(self) -> Visibility:
+        if self._resolved is None or self._resolved.user_id != getattr(self._request.user, "pk", None):
+            self._resolved = Visibility.for_user(getattr(self._request, "user", None))
+        return self._resolved
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.resolve(), name)
+
+
+def _subtree_ids(roots: frozenset[int]) -> frozenset[int]:
+    if not roots:
+        return frozenset()
+    paths = Bureau.objects.filter(pk__in=roots).values_list("path", flat=True)
+    condition = Q()
+    for path in paths:
+        condition |= Q(path__startswith=path)
+    return frozenset(Bureau.objects.filter(condition).values_list("pk", flat=True))
+
+
+# --- the rules: one per tenant-owned model ------------------------------------------------------
+Rule = Callable[[Visibility], Q]
+
+RULES: dict[type[models.Model], Rule] = {
+    Organization: lambda v: Q(home_bureau_id__in=v.staff_bureau_ids) | Q(pk__in=v.organization_ids),
+    Membership: lambda v: (
+        Q(user_id=v.user_id)
+        | Q(bureau_id__in=v.staff_bureau_ids)
+        | Q(organization_id__in=v.organization_ids)
+        | Q(organization__home_bureau_id__in=v.staff_bureau_ids)
+    ),
+    AuditEvent: lambda v: (
+        Q(actor_id=v.user_id)
+        | Q(bureau_id__in=v.admin_bureau_ids)
+        | Q(organization_id__in=v.admin_organization_ids)
+    ),
+}
+
+
+def visible_or_404(queryset: models.QuerySet[Any], **lookup: Any) -> Any:
+    """The one object matching ``lookup`` that the current scope may see, else Http404.
+
+    A foreign object answers exactly like a missing one; the attempt is written to the
+    audit trail as an access denial.
+    """
+    from . import audit
+
+    try:
+        return queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError):
+        pass
+    try:
+        # Escape hatch: only to tell a denial (object exists elsewhere) from a miss for the
+        # audit trail; nothing from the foreign row is returned.
+        with scopes_disabled():
+            exists = queryset.model._default_manager.filter(**lookup).exists()
+    except (ValueError, TypeError, ValidationError):
+        exists = False
+    if exists:
+        audit.record(
+            action="access_denied",
+            outcome=AuditEvent.Outcome.DENIED,
+            object_type=queryset.model._meta.label_lower,
+            object_id=str(next(iter(lookup.values()), "")),
+        )
+    raise Http404
