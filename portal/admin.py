@@ -4,8 +4,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent, Bureau, Membership, Organization, User
 
-
-
 admin.site.site_header = _("Portal administration")
 admin.site.site_title = _("Portal administration")
 

@@ -17,7 +17,16 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Organization
-        fields = ["id", "uscc", "name", "kind", "home_bureau", "address", "contact_name", "contact_phone"]
+        fields = [
+            "id",
+            "uscc",
+            "name",
+            "kind",
+            "home_bureau",
+            "address",
+            "contact_name",
+            "contact_phone",
+        ]
 
 
 class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
@@ -48,4 +57,6 @@ def me(request: Request) -> Response:
         {"role": role, "bureau_id": bureau_id, "organization_id": organization_id}
         for role, bureau_id, organization_id in sorted(visibility.roles, key=str)
     ]
-    return Response({"username": request.user.username, "full_name": request.user.full_name, "roles": roles})
+    return Response(
+        {"username": request.user.username, "full_name": request.user.full_name, "roles": roles}
+    )

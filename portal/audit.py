@@ -91,7 +91,9 @@ def _on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     )
 
 
-def _on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+def _on_login_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
     record(
         action="login",
         outcome=AuditEvent.Outcome.FAILURE,
@@ -111,8 +113,15 @@ def _on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         )
 
 
-def _on_locked_out(sender: Any, request: Any, username: str, ip_address: str, **kwargs: Any) -> None:
-    record(action="login_locked", outcome=AuditEvent.Outcome.DENIED, username=username or "", request=request)
+def _on_locked_out(
+    sender: Any, request: Any, username: str, ip_address: str, **kwargs: Any
+) -> None:
+    record(
+        action="login_locked",
+        outcome=AuditEvent.Outcome.DENIED,
+        username=username or "",
+        request=request,
+    )
 
 
 def connect_signals() -> None:

@@ -53,22 +53,64 @@ ORGANIZATIONS = [
 
 PERSONAS = [
     Persona("operator", "系统运维", Role.OPERATOR, "", "portal operator"),
-    Persona("gd_manager", "广东省厅 陈处长", Role.BUREAU_MANAGER, "gd", "province staff (Guangdong)"),
+    Persona(
+        "gd_manager", "广东省厅 陈处长", Role.BUREAU_MANAGER, "gd", "province staff (Guangdong)"
+    ),
     Persona("jm_admin", "江门市局 管理员", Role.BUREAU_ADMIN, "jm", "city bureau admin (Jiangmen)"),
     Persona("jm_manager", "江门市局 李科长", Role.BUREAU_MANAGER, "jm", "city staff (Jiangmen)"),
-    Persona("jm_reviewer", "江门市局 王科员", Role.BUREAU_REVIEWER, "jm", "city reviewer (Jiangmen)"),
+    Persona(
+        "jm_reviewer", "江门市局 王科员", Role.BUREAU_REVIEWER, "jm", "city reviewer (Jiangmen)"
+    ),
     Persona("pj_manager", "蓬江区局 赵股长", Role.BUREAU_MANAGER, "pj", "county staff (Pengjiang)"),
     Persona("jh_manager", "江海区局 周股长", Role.BUREAU_MANAGER, "jh", "county staff (Jianghai)"),
-    Persona("gz_admin", "广州市局 管理员", Role.BUREAU_ADMIN, "gz", "city bureau admin (Guangzhou)"),
+    Persona(
+        "gz_admin", "广州市局 管理员", Role.BUREAU_ADMIN, "gz", "city bureau admin (Guangzhou)"
+    ),
     Persona("gz_manager", "广州市局 黄科长", Role.BUREAU_MANAGER, "gz", "city staff (Guangzhou)"),
     Persona("js_manager", "江苏省厅 吴处长", Role.BUREAU_MANAGER, "js", "province staff (Jiangsu)"),
     Persona("wj_manager", "武进区局 钱股长", Role.BUREAU_MANAGER, "wj", "county staff (Wujin)"),
-    Persona("pj_applicant", "华程机电 张经理", Role.ORG_ADMIN, "pj_maker", "applicant admin (Pengjiang enterprise)"),
-    Persona("pj_member", "华程机电 刘专员", Role.ORG_MEMBER, "pj_maker", "applicant member (Pengjiang enterprise)"),
-    Persona("jm_leader_admin", "数智链 孙总", Role.ORG_ADMIN, "jm_leader", "applicant admin (Jiangmen leading-unit candidate)"),
-    Persona("jh_applicant", "锦达五金 何经理", Role.ORG_ADMIN, "jh_maker", "applicant admin (Jianghai enterprise)"),
-    Persona("gz_applicant", "云图软件 林经理", Role.ORG_ADMIN, "gz_maker", "applicant admin (Guangzhou enterprise)"),
-    Persona("wj_applicant", "恒力装备 徐经理", Role.ORG_ADMIN, "wj_maker", "applicant admin (Wujin enterprise)"),
+    Persona(
+        "pj_applicant",
+        "华程机电 张经理",
+        Role.ORG_ADMIN,
+        "pj_maker",
+        "applicant admin (Pengjiang enterprise)",
+    ),
+    Persona(
+        "pj_member",
+        "华程机电 刘专员",
+        Role.ORG_MEMBER,
+        "pj_maker",
+        "applicant member (Pengjiang enterprise)",
+    ),
+    Persona(
+        "jm_leader_admin",
+        "数智链 孙总",
+        Role.ORG_ADMIN,
+        "jm_leader",
+        "applicant admin (Jiangmen leading-unit candidate)",
+    ),
+    Persona(
+        "jh_applicant",
+        "锦达五金 何经理",
+        Role.ORG_ADMIN,
+        "jh_maker",
+        "applicant admin (Jianghai enterprise)",
+    ),
+    Persona(
+        "gz_applicant",
+        "云图软件 林经理",
+        Role.ORG_ADMIN,
+        "gz_maker",
+        "applicant admin (Guangzhou enterprise)",
+    ),
+    Persona(
+        "wj_applicant",
+        "恒力装备 徐经理",
+        Role.ORG_ADMIN,
+        "wj_maker",
+        "applicant admin (Wujin enterprise)",
+    ),
     Persona("expert_li", "李教授", Role.EXPERT, "jm", "expert in Jiangmen's pool"),
 ]
 
@@ -90,7 +132,9 @@ def build_world(*, password: str = DEMO_PASSWORD) -> World:
     """Create the demo world. Must run as the system (inside ``scopes_disabled()``)."""
     world = World()
     for key, code, level, name, region, parent in BUREAUS + FINANCE_BUREAUS:
-        department = Bureau.Department.FINANCE if key.endswith("_finance") else Bureau.Department.INDUSTRY
+        department = (
+            Bureau.Department.FINANCE if key.endswith("_finance") else Bureau.Department.INDUSTRY
+        )
         world.bureaus[key] = bureau_create(
             division_code=code,
             level=level,

@@ -72,7 +72,11 @@ class RegistrationForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+        if (
+            data.get("password1")
+            and data.get("password2")
+            and data["password1"] != data["password2"]
+        ):
             self.add_error("password2", _("The two passwords differ."))
         return data
 
@@ -80,4 +84,11 @@ class RegistrationForm(forms.Form):
 class OrganizationProfileForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ["name", "address", "legal_representative", "contact_name", "contact_phone", "contact_email"]
+        fields = [
+            "name",
+            "address",
+            "legal_representative",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+        ]

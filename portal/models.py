@@ -164,7 +164,7 @@ class Membership(models.Model):
 
     objects = VisibleManager()
     # Unscoped on purpose: only portal.visibility reads it, to learn a user's own memberships.
-    all_objects = models.Manager()
+    all_objects = models.Manager()  # noqa: DJ012 - must follow objects, the default manager
 
     class Meta:
         verbose_name = _("membership")
@@ -173,7 +173,11 @@ class Membership(models.Model):
             models.CheckConstraint(
                 name="membership_target_matches_role",
                 condition=(
-                    Q(role__in=["org_member", "org_admin"], organization__isnull=False, bureau__isnull=True)
+                    Q(
+                        role__in=["org_member", "org_admin"],
+                        organization__isnull=False,
+                        bureau__isnull=True,
+                    )
                     | Q(
                         role__in=["bureau_reviewer", "bureau_manager", "bureau_admin", "expert"],
                         bureau__isnull=False,
@@ -212,7 +216,12 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        User, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     username = models.CharField(_("user name given"), max_length=150, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
@@ -222,7 +231,9 @@ class AuditEvent(models.Model):
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     path = models.CharField(_("path"), max_length=255, blank=True)
     # Whose trail this is, for scoping: the bureau or organization the event concerns.
-    bureau = models.ForeignKey(Bureau, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    bureau = models.ForeignKey(
+        Bureau, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -247,3 +258,6 @@ class WorkerHeartbeat(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["worker"], name="heartbeat_unique_worker")]
+
+    def __str__(self) -> str:
+        return f"{self.worker} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -37,20 +37,22 @@ class CharacterClassValidator:
         ) % {"count": self.min_classes}
 
 
-def lockout_response(request: Any, response: Any = None, credentials: Any = None, *args: Any, **kwargs: Any) -> Any:
+def lockout_response(
+    request: Any, response: Any = None, credentials: Any = None, *args: Any, **kwargs: Any
+) -> Any:
     """Axes calls this once an account is locked: the login page again, with the reason."""
     from django.conf import settings
 
     from .forms import LoginForm
 
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    form = LoginForm(request)
-    form.add_error(
-        None,
-        _(
-            "Too many failed attempts: this account is locked for %(minutes)d minutes. "
-            "Try again later or ask your administrator to unlock it."
-        )
-        % {"minutes": minutes},
+    message = _(
+        "Too many failed attempts: this account is locked for %(minutes)d minutes. "
+        "Try again later or ask your administrator to unlock it."
+    ) % {"minutes": minutes}
+    return render(
+        request,
+        "registration/login.html",
+        {"form": LoginForm(request), "lockout_message": message},
+        status=403,
     )
-    return render(request, "registration/login.html", {"form": form}, status=403)

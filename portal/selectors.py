@@ -19,7 +19,9 @@ def organization_members(organization: Organization) -> QuerySet:
 
 
 def bureau_children(bureau: Bureau) -> QuerySet[Bureau]:
-    return bureau.children.annotate(organization_count=Count("organizations")).order_by("division_code")
+    return bureau.children.annotate(organization_count=Count("organizations")).order_by(
+        "division_code"
+    )
 
 
 def audit_events(*, action: str = "", outcome: str = "") -> QuerySet[AuditEvent]:

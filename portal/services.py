@@ -73,8 +73,10 @@ def resolve_home_bureau(code: str) -> Bureau:
         if candidate in found:
             return found[candidate]
     raise ValidationError(
-        {"uscc": _("No bureau on this portal covers the region of this code (%(division)s) yet.")
-         % {"division": division}}
+        {
+            "uscc": _("No bureau on this portal covers the region of this code (%(division)s) yet.")
+            % {"division": division}
+        }
     )
 
 
@@ -97,7 +99,10 @@ def organization_register(
         raise ValidationError({"uscc": error.messages}) from error
     if home_bureau is None:
         home_bureau = resolve_home_bureau(code)
-    elif home_bureau.department != Bureau.Department.INDUSTRY or home_bureau.level == Bureau.Level.PROVINCE:
+    elif (
+        home_bureau.department != Bureau.Department.INDUSTRY
+        or home_bureau.level == Bureau.Level.PROVINCE
+    ):
         raise ValidationError({"home_bureau": _("Choose a city or county industry bureau.")})
 
     user = User(username=username, full_name=full_name, phone=phone, email=email)
@@ -110,8 +115,15 @@ def organization_register(
         validate_password(password, user)
     except ValidationError as error:
         errors["password"] = error.messages
-    organization = Organization(uscc=code, name=name, kind=kind, home_bureau=home_bureau,
-                                contact_name=full_name, contact_phone=phone, contact_email=email)
+    organization = Organization(
+        uscc=code,
+        name=name,
+        kind=kind,
+        home_bureau=home_bureau,
+        contact_name=full_name,
+        contact_phone=phone,
+        contact_email=email,
+    )
     try:
         organization.full_clean(exclude=["uscc"])
     except ValidationError as error:
@@ -127,7 +139,11 @@ def organization_register(
     except IntegrityError as error:
         # The USCC is unique across all tenants; the constraint decides, not a scoped lookup.
         raise ValidationError(
-            {"uscc": _("This code is already registered. Ask your organization's administrator to add you as a user.")}
+            {
+                "uscc": _(
+                    "This code is already registered. Ask your organization's administrator to add you as a user."
+                )
+            }
         ) from error
     membership_grant(user=user, role=Role.ORG_ADMIN, organization=organization)
     audit.record(
@@ -143,7 +159,14 @@ def organization_register(
     return organization, user
 
 
-PROFILE_FIELDS = ("name", "address", "legal_representative", "contact_name", "contact_phone", "contact_email")
+PROFILE_FIELDS = (
+    "name",
+    "address",
+    "legal_representative",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+)
 
 
 def organization_update_profile(

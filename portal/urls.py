@@ -15,7 +15,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -26,8 +28,16 @@ urlpatterns = [
     ),
     path("register/", views.register, name="register"),
     path("organizations/", views.organization_list, name="organization-list"),
-    path("organizations/<int:organization_pk>/", views.organization_detail, name="organization-detail"),
-    path("organizations/<int:organization_pk>/edit/", views.organization_edit, name="organization-edit"),
+    path(
+        "organizations/<int:organization_pk>/",
+        views.organization_detail,
+        name="organization-detail",
+    ),
+    path(
+        "organizations/<int:organization_pk>/edit/",
+        views.organization_edit,
+        name="organization-edit",
+    ),
     path("bureaus/", views.bureau_list, name="bureau-list"),
     path("bureaus/<int:bureau_pk>/", views.bureau_detail, name="bureau-detail"),
     path("audit/", views.audit_list, name="audit-list"),

@@ -35,7 +35,9 @@ def validate(value: str) -> str:
     bad = sorted({ch for ch in code if ch not in ALPHABET})
     if bad:
         raise ValidationError(
-            _("The code contains characters that are not allowed: %(chars)s (I, O, Z, S and V are never used)."),
+            _(
+                "The code contains characters that are not allowed: %(chars)s (I, O, Z, S and V are never used)."
+            ),
             code="uscc_characters",
             params={"chars": " ".join(bad)},
         )
@@ -46,7 +48,9 @@ def validate(value: str) -> str:
         )
     if stdnum_uscc.calc_check_digit(code[:17]) != code[17]:
         raise ValidationError(
-            _("The check digit (last character) does not match; please check the code against the business licence."),
+            _(
+                "The check digit (last character) does not match; please check the code against the business licence."
+            ),
             code="uscc_checksum",
         )
     return code

@@ -33,11 +33,15 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"visibility": visibility}
     if visibility.is_applicant:
         context["organizations"] = list(
-            Organization.objects.filter(pk__in=visibility.organization_ids).select_related("home_bureau")
+            Organization.objects.filter(pk__in=visibility.organization_ids).select_related(
+                "home_bureau"
+            )
         )
     if visibility.is_bureau_staff:
         staff_bureaus = Bureau.objects.filter(
-            pk__in=visibility.bureau_ids_with({Role.BUREAU_REVIEWER, Role.BUREAU_MANAGER, Role.BUREAU_ADMIN})
+            pk__in=visibility.bureau_ids_with(
+                {Role.BUREAU_REVIEWER, Role.BUREAU_MANAGER, Role.BUREAU_ADMIN}
+            )
         )
         context["staff_bureaus"] = list(staff_bureaus)
         context["jurisdiction_bureau_count"] = len(visibility.staff_bureau_ids)
@@ -50,7 +54,9 @@ def home(request: HttpRequest) -> HttpResponse:
             .order_by("-created_at")[:5]
         )
     if visibility.is_expert:
-        context["expert_pools"] = list(Bureau.objects.filter(pk__in=visibility.bureau_ids_with({Role.EXPERT})))
+        context["expert_pools"] = list(
+            Bureau.objects.filter(pk__in=visibility.bureau_ids_with({Role.EXPERT}))
+        )
     if visibility.is_operator:
         context["heartbeat"] = selectors.latest_heartbeat()
         context["heartbeat_stale_after"] = settings.PORTAL_HEARTBEAT_STALE_AFTER
@@ -87,7 +93,9 @@ def register(request: HttpRequest) -> HttpResponse:
                 form.add_error(target if target in form.fields else None, field_errors)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Your organization is registered. Complete its profile next."))
+            messages.success(
+                request, _("Your organization is registered. Complete its profile next.")
+            )
             return redirect("home")
     return render(request, "portal/register.html", {"form": form})
 
@@ -100,7 +108,11 @@ def organization_list(request: HttpRequest) -> HttpResponse:
     except ValueError:
         bureau_id = 0
     page = paginate(request, selectors.organization_list(search=search, bureau_id=bureau_id))
-    bureaus = request.visibility.bureaus() if request.visibility.is_bureau_staff else Bureau.objects.none()
+    bureaus = (
+        request.visibility.bureaus()
+        if request.visibility.is_bureau_staff
+        else Bureau.objects.none()
+    )
     return render(
         request,
         "portal/organization_list.html",
@@ -110,7 +122,9 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def organization_detail(request: HttpRequest, organization_pk: int) -> HttpResponse:
-    organization = visible_or_404(Organization.objects.select_related("home_bureau"), pk=organization_pk)
+    organization = visible_or_404(
+        Organization.objects.select_related("home_bureau"), pk=organization_pk
+    )
     return render(
         request,
         "portal/organization_detail.html",
@@ -126,8 +140,13 @@ def organization_detail(request: HttpRequest, organization_pk: int) -> HttpRespo
 @login_required
 @require_http_methods(["GET", "POST"])
 def organization_edit(request: HttpRequest, organization_pk: int) -> HttpResponse:
-    organization = visible_or_404(Organization.objects.select_related("home_bureau"), pk=organization_pk)
-    if not (request.visibility.is_operator or organization.pk in request.visibility.admin_organization_ids):
+    organization = visible_or_404(
+        Organization.objects.select_related("home_bureau"), pk=organization_pk
+    )
+    if not (
+        request.visibility.is_operator
+        or organization.pk in request.visibility.admin_organization_ids
+    ):
         # Visible but not editable (bureau staff, ordinary members): forbidden, not hidden.
         from django.core.exceptions import PermissionDenied
 
@@ -145,7 +164,9 @@ def organization_edit(request: HttpRequest, organization_pk: int) -> HttpRespons
         else:
             messages.success(request, _("Saved."))
             return redirect("organization-detail", organization_pk=organization.pk)
-    return render(request, "portal/organization_edit.html", {"form": form, "organization": organization})
+    return render(
+        request, "portal/organization_edit.html", {"form": form, "organization": organization}
+    )
 
 
 @login_required
@@ -183,7 +204,12 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/audit_list.html",
-        {"page": page, "action": action, "outcome": outcome, "outcomes": AuditEvent.Outcome.choices},
+        {
+            "page": page,
+            "action": action,
+            "outcome": outcome,
+            "outcomes": AuditEvent.Outcome.choices,
+        },
     )
 
 

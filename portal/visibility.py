@@ -143,7 +143,9 @@ class RequestVisibility:
         self._resolved: Visibility | None = None
 
     def resolve(self) -> Visibility:
-        if self._resolved is None or self._resolved.user_id != getattr(self._request.user, "pk", None):
+        if self._resolved is None or self._resolved.user_id != getattr(
+            self._request.user, "pk", None
+        ):
             self._resolved = Visibility.for_user(getattr(self._request, "user", None))
         return self._resolved
 

@@ -8,14 +8,20 @@ from portal.scoping import scopes_disabled
 
 
 class Command(BaseCommand):
-    help = "Load the demo bureaus, organizations and persona users (idempotent) and print the logins."
+    help = (
+        "Load the demo bureaus, organizations and persona users (idempotent) and print the logins."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--allow-production", action="store_true", help="Load even with DEBUG off.")
+        parser.add_argument(
+            "--allow-production", action="store_true", help="Load even with DEBUG off."
+        )
 
     def handle(self, *args, allow_production: bool = False, **options):
         if not settings.DEBUG and not allow_production:
-            raise CommandError("Refusing to load demo users with DEBUG off; pass --allow-production.")
+            raise CommandError(
+                "Refusing to load demo users with DEBUG off; pass --allow-production."
+            )
         # The seed acts as the portal itself, across every tenant.
         with scopes_disabled():
             if User.objects.filter(username="operator").exists():

@@ -1,0 +1,46 @@
+"""Shared fixtures: the demo world's personas (see portal/demo.py) and scope helpers."""
+
+import os
+from contextlib import AbstractContextManager
+
+import pytest
+
+from portal.demo import World, build_world
+from portal.scoping import scopes_disabled, visibility_scope
+from portal.visibility import Visibility
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
+# around it are synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(db) -> World:
+    """Bureaus of Guangdong (Jiangmen with three counties, Guangzhou) and Jiangsu, organizations,
+    and one user per persona: operator, gd_manager, jm_admin, jm_manager, jm_reviewer,
+    pj_manager, jh_manager, gz_admin, gz_manager, js_manager, wj_manager, pj_applicant,
+    pj_member, jm_leader_admin, jh_applicant, gz_applicant, wj_applicant, expert_li."""
+    with scopes_disabled():
+        return build_world()
+
+
+@pytest.fixture
+def as_user():
+    """``with as_user(user):`` runs queries with that user's visibility, as a request would."""
+
+    def enter(user) -> AbstractContextManager:
+        return visibility_scope(Visibility.for_user(user))
+
+    return enter
+
+
+@pytest.fixture
+def unscoped():
+    with scopes_disabled():
+        yield

@@ -1,0 +1,152 @@
+"""Every URL pattern × every persona against a foreign tenant's objects (DESIGN.md §3).
+
+A later issue that adds a URL with a new object kwarg must register it in OBJECT_KWARGS, or
+this test fails and names the kwarg. A foreign object answers 404 exactly like a missing one.
+"""
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+pytestmark = pytest.mark.django_db
+
+# kwarg name -> the value naming the foreign tenant's object of that kind
+OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
+    "organization_pk": lambda foreign: foreign["organization"].pk,
+    "bureau_pk": lambda foreign: foreign["bureau"].pk,
+}
+
+# persona -> which tenant is foreign to them (never visible)
+FOREIGN = {
+    "jm_admin": "guangzhou",
+    "jm_manager": "guangzhou",
+    "jm_reviewer": "guangzhou",
+    "pj_manager": "jianghai",  # sibling county in the same city
+    "jh_manager": "pengjiang",
+    "gz_admin": "jiangmen",
+    "gz_manager": "jiangmen",
+    "gd_manager": "wujin",  # another province
+    "js_manager": "guangzhou",
+    "wj_manager": "jiangmen",
+    "pj_applicant": "guangzhou",
+    "pj_member": "jianghai",
+    "jm_leader_admin": "wujin",
+    "jh_applicant": "pengjiang",
+    "gz_applicant": "jiangmen",
+    "wj_applicant": "guangzhou",
+    "expert_li": "guangzhou",
+    None: "jiangmen",  # the anonymous public
+}
+
+
+def tenants(world) -> dict[str, dict]:
+    return {
+        "jiangmen": {"bureau": world.jm, "organization": world.jm_leader},
+        "pengjiang": {"bureau": world.pj, "organization": world.pj_maker},
+        "jianghai": {"bureau": world.jh, "organization": world.jh_maker},
+        "guangzhou": {"bureau": world.gz, "organization": world.gz_maker},
+        "wujin": {"bureau": world.wj, "organization": world.wj_maker},
+    }
+
+
+def walk(
+    resolver: URLResolver | None = None, namespace: str = "", inherited: frozenset = frozenset()
+) -> Iterator[tuple[str, frozenset]]:
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        kwargs = inherited | frozenset(entry.pattern.regex.groupindex)
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue  # operator-only; covered by test_the_admin_is_for_operators_only
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk(entry, inner, kwargs)
+        elif isinstance(entry, URLPattern):
+            assert entry.name, (
+                f"unnamed URL pattern {entry.pattern}: name it so the walk can reach it"
+            )
+            yield f"{namespace}{entry.name}", kwargs
+
+
+ALL_PATTERNS = sorted(set(walk()))
+OBJECT_PATTERNS = [(name, kw) for name, kw in ALL_PATTERNS if kw]
+PLAIN_PATTERNS = [name for name, kw in ALL_PATTERNS if not kw]
+
+
+def test_every_object_kwarg_has_a_foreign_object_factory():
+    unknown = {k for _name, kw in OBJECT_PATTERNS for k in kw} - set(OBJECT_KWARGS)
+    assert unknown == set(), f"register these URL kwargs in OBJECT_KWARGS: {sorted(unknown)}"
+    assert OBJECT_PATTERNS, "the walk found no object URLs"
+
+
+def client_for(client, world, persona):
+    if persona is not None:
+        client.force_login(world.users[persona])
+    return client
+
+
+@pytest.mark.parametrize("persona", list(FOREIGN))
+def test_foreign_objects_answer_404_for_every_persona(client, world, persona):
+    client = client_for(client, world, persona)
+    foreign = tenants(world)[FOREIGN[persona]]
+    failures = []
+    for name, kwargs in OBJECT_PATTERNS:
+        url = reverse(name, kwargs={k: OBJECT_KWARGS[k](foreign) for k in kwargs})
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            if persona is None:
+                ok = response.status_code in (302, 401, 403, 404) and (
+                    response.status_code != 302 or "/accounts/login/" in response["Location"]
+                )
+            else:
+                ok = response.status_code in (404, 405)
+            if not ok:
+                failures.append(f"{method.upper()} {url}: {response.status_code}")
+    assert failures == []
+
+
+@pytest.mark.parametrize("persona", list(FOREIGN) + ["operator"])
+def test_no_page_fails_for_any_persona(client, world, persona):
+    client = client_for(client, world, persona)
+    failures = []
+    for name in PLAIN_PATTERNS:
+        url = reverse(name)
+        response = client.get(url)
+        if response.status_code not in (200, 302, 403, 404, 405):
+            failures.append(f"GET {url}: {response.status_code}")
+    assert failures == []
+
+
+@pytest.mark.parametrize("value", ["0", "999999999", "-1", "abc", "1.5", "%00", "9" * 40])
+def test_malformed_and_missing_ids_are_404_not_500(client, world, value):
+    client.force_login(world.jm_manager)
+    for path in (
+        f"/organizations/{value}/",
+        f"/bureaus/{value}/",
+        f"/api/v1/organizations/{value}/",
+    ):
+        assert client.get(path).status_code == 404, path
+
+
+def test_own_objects_are_reachable_so_the_404s_mean_something(client, world):
+    client.force_login(world.jm_manager)
+    assert (
+        client.get(
+            reverse("organization-detail", kwargs={"organization_pk": world.pj_maker.pk})
+        ).status_code
+        == 200
+    )
+    assert (
+        client.get(reverse("bureau-detail", kwargs={"bureau_pk": world.pj.pk})).status_code == 200
+    )
+    assert client.get(f"/api/v1/organizations/{world.pj_maker.pk}/").status_code == 200
+
+
+def test_the_admin_is_for_operators_only(client, world):
+    client.force_login(world.jm_admin)
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    client.force_login(world.operator)
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/portal/organization/").status_code == 200
+    assert client.get(f"/admin/portal/organization/{world.gz_maker.pk}/change/").status_code == 200
