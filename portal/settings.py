@@ -56,7 +56,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -68,6 +67,10 @@ MIDDLEWARE = [
     # AxesMiddleware turns a locked-out login into our lockout page; it must stay last.
     "axes.middleware.AxesMiddleware",
 ]
+
+if not DEBUG:
+    # Production serves the collected, hashed static files itself (no CDN on an intranet).
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"

@@ -1,6 +1,5 @@
 """Shared fixtures: the demo world's personas (see portal/demo.py) and scope helpers."""
 
-import os
 from contextlib import AbstractContextManager
 
 import pytest
@@ -8,10 +7,6 @@ import pytest
 from portal.demo import World, build_world
 from portal.scoping import scopes_disabled, visibility_scope
 from portal.visibility import Visibility
-
-# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
-# around it are synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_configure(config):

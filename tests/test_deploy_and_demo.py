@@ -1,0 +1,88 @@
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.management import call_command
+
+from portal.demo import DEMO_PASSWORD, PERSONAS
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "portal.example.gov.cn",
+        "PORTAL_VAR_DIR": str(tmp_path),
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    env = {**os.environ, "DJANGO_DEBUG": "0", "PORTAL_VAR_DIR": str(tmp_path)}
+    env.pop("DJANGO_SECRET_KEY", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0 and "DJANGO_SECRET_KEY" in result.stderr
+
+
+# What each persona's home page must say (the page tells them what to do next).
+HOME_MARKERS = {
+    "operator": "门户运行",
+    "gd_manager": "广东省工业和信息化厅",
+    "jm_admin": "江门市工业和信息化局",
+    "jm_manager": "查看辖区内已注册的单位",
+    "jm_reviewer": "江门市工业和信息化局",
+    "pj_manager": "江门市蓬江区工业和信息化局",
+    "jh_manager": "江门市江海区工业和信息化局",
+    "gz_admin": "广州市工业和信息化局",
+    "gz_manager": "广州市工业和信息化局",
+    "js_manager": "江苏省工业和信息化厅",
+    "wj_manager": "常州市武进区工业和信息化局",
+    "pj_applicant": "江门市蓬江区华程机电有限公司",
+    "pj_member": "江门市蓬江区华程机电有限公司",
+    "jm_leader_admin": "江门市数智链科技有限公司",
+    "jh_applicant": "江门市江海区锦达五金制品有限公司",
+    "gz_applicant": "广州市天河区云图工业软件有限公司",
+    "wj_applicant": "常州市武进区恒力智能装备有限公司",
+    "expert_li": "评审专家库",
+}
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_every_demo_login_lands_on_its_home(client, capsys, settings):
+    settings.DEBUG = True  # as under `make run`
+    call_command("seed_demo")
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "Demo data is already loaded." in out and DEMO_PASSWORD in out
+    assert set(HOME_MARKERS) == {p.username for p in PERSONAS}
+    for persona in PERSONAS:
+        client.logout()
+        response = client.post(
+            "/accounts/login/",
+            {"username": persona.username, "password": DEMO_PASSWORD},
+            follow=True,
+        )
+        body = response.content.decode()
+        assert response.redirect_chain[-1][0] == "/", persona.username
+        assert HOME_MARKERS[persona.username] in body, persona.username
