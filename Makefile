@@ -1,0 +1,51 @@
+# Two commands for a newcomer: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-test lint messages messages-check clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## make run: migrate an SQLite file, load the demo data, serve on http://127.0.0.1:8000 with jobs.
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	scripts/run-dev
+
+## make test: lint, migration check, the whole suite (PostgreSQL when DATABASE_URL is set).
+test: install-test lint
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## make messages: extract strings into the Chinese catalogue and compile it (needs gettext).
+messages: install-test
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=tests
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+## make messages-check: fail when a string in code or templates is missing from the catalogue.
+messages-check: install-test
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=tests -v0
+	git diff --quiet -I '^"POT-Creation-Date' -- portal/locale || \
+	  (git diff -- portal/locale; echo "Strings changed: run 'make messages' and translate them."; exit 1)
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,60 @@
+"""A person in Chromium: log in as a bureau user and see the home page in Chinese."""
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from portal.demo import DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-results"
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("CI must install Debian's chromium")
+        pytest.skip("Debian's chromium is not installed")
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM use is sync.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def test_a_bureau_user_logs_in_and_sees_the_chinese_home(live_server, transactional_db, world, browser):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(locale="en-US")  # an English browser still gets Chinese
+    page.goto(f"{live_server.url}/accounts/login/")
+    expect(page).to_have_title("登录 · 中小企业数字化转型试点服务平台")
+    page.get_by_label("用户名").fill("jm_manager")
+    page.get_by_label(re.compile("^密码")).fill("wrong-password")
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("alert")).to_contain_text("用户名或密码错误")
+    page.get_by_label(re.compile("^密码")).fill(DEMO_PASSWORD)
+    page.get_by_label(re.compile("^密码")).press("Enter")  # the keyboard is enough
+    expect(page.get_by_role("heading", level=1)).to_have_text("江门市局 李科长，您好")
+    expect(page.get_by_role("heading", name="江门市工业和信息化局")).to_be_visible()
+    expect(page.get_by_role("navigation", name="主导航")).to_contain_text("单位")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "home-jm_manager.png"), full_page=True)
+    page.get_by_role("link", name="查看辖区内已注册的单位").click()
+    expect(page.get_by_role("cell", name="江门市蓬江区华程机电有限公司")).to_be_visible()
+    expect(page.get_by_text("广州市天河区云图工业软件有限公司")).to_have_count(0)
