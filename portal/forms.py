@@ -3,6 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.utils.translation import gettext_lazy as _
 
+from . import uscc
 from .models import Bureau, Organization
 
 
@@ -69,6 +70,10 @@ class RegistrationForm(forms.Form):
             department=Bureau.Department.INDUSTRY
         ).exclude(level=Bureau.Level.PROVINCE)
         self.fields["password1"].help_text = " ".join(password_validators_help_texts())
+
+    def clean_uscc(self):
+        # Checked here too, so the applicant sees every problem at once.
+        return uscc.validate(self.cleaned_data["uscc"])
 
     def clean(self):
         data = super().clean()

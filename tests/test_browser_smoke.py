@@ -33,12 +33,16 @@ def browser(monkeypatch):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
         yield browser
         browser.close()
 
 
-def test_a_bureau_user_logs_in_and_sees_the_chinese_home(live_server, transactional_db, world, browser):
+def test_a_bureau_user_logs_in_and_sees_the_chinese_home(
+    live_server, transactional_db, world, browser
+):
     from playwright.sync_api import expect
 
     page = browser.new_page(locale="en-US")  # an English browser still gets Chinese

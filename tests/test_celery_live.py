@@ -33,7 +33,9 @@ def require_services():
 def test_a_real_worker_with_beat_records_heartbeats(transactional_db, tmp_path):
     broker = require_services()
     db = connection.settings_dict
-    database_url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    database_url = (
+        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    )
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -44,10 +46,25 @@ def test_a_real_worker_with_beat_records_heartbeats(transactional_db, tmp_path):
     }
     log = open(tmp_path / "worker.log", "w+")  # noqa: SIM115 - read back on failure
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--beat", "--pool=solo",
-         "--without-mingle", "--without-gossip", "--loglevel=INFO",
-         "--schedule", str(tmp_path / "beat-schedule")],
-        cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "--beat",
+            "--pool=solo",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=INFO",
+            "--schedule",
+            str(tmp_path / "beat-schedule"),
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 90

@@ -42,6 +42,12 @@ def test_an_invalid_code_gets_a_clear_message_and_keeps_the_other_fields(client,
         assert not Organization.objects.filter(name=GOOD["name"]).exists()
 
 
+def test_a_bad_code_is_reported_together_with_other_missing_fields(client, world):
+    response = client.post("/register/", {**GOOD, "uscc": "91440705MA7Q8W2E1Z", "full_name": ""})
+    body = response.content.decode()
+    assert "不允许的字符" in body and "该字段是必填项" in body
+
+
 def test_a_code_already_registered_is_refused_with_a_hint(client, world):
     response = client.post("/register/", {**GOOD, "uscc": world.pj_maker.uscc})
     assert response.status_code == 200
