@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from . import selectors
 from .models import Organization
+from .params import text_param
 from .visibility import visible_or_404
 
 
@@ -35,7 +36,7 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
-        return selectors.organization_list(search=self.request.query_params.get("q", "")[:100])
+        return selectors.organization_list(search=text_param(self.request.query_params, "q"))
 
     def get_object(self):
         return visible_or_404(self.get_queryset(), pk=self.kwargs["organization_pk"])

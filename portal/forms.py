@@ -1,10 +1,12 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import password_validators_help_texts
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from . import uscc
 from .models import Bureau, Organization
+from .services import PROFILE_FIELDS
 
 
 class LoginForm(AuthenticationForm):
@@ -18,6 +20,9 @@ class LoginForm(AuthenticationForm):
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
         self.fields["username"].label = _("User name")
+        # AuthenticationForm sets max_length after construction, so no validator enforces it;
+        # an over-long name must be refused here, before it reaches authentication and Axes.
+        self.fields["username"].validators.append(MaxLengthValidator(150))
         self.fields["password"].label = _("Password")
 
     def get_invalid_login_error(self):
@@ -89,11 +94,4 @@ class RegistrationForm(forms.Form):
 class OrganizationProfileForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = [
-            "name",
-            "address",
-            "legal_representative",
-            "contact_name",
-            "contact_phone",
-            "contact_email",
-        ]
+        fields = list(PROFILE_FIELDS)

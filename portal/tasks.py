@@ -1,8 +1,27 @@
 import socket
+from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 
-from .models import WorkerHeartbeat
+from .models import User, WorkerHeartbeat
+from .scoping import visibility_scope
+from .visibility import Visibility
+
+
+class ScopedTask(Task):
+    """Base for tasks acting for a user: the first argument is ``acting_user_id``.
+
+    The task reloads the user and runs inside their visibility scope, so a task sees exactly
+    what the user would see in a request (a deactivated user sees nothing). Queue with
+    ``transaction.on_commit(lambda: task.delay(user.pk, …))``.
+    """
+
+    abstract = True
+
+    def __call__(self, acting_user_id: int, *args: Any, **kwargs: Any) -> Any:
+        user = User.objects.filter(pk=acting_user_id, is_active=True).first()
+        with visibility_scope(Visibility.for_user(user)):
+            return super().__call__(acting_user_id, *args, **kwargs)
 
 
 @shared_task(name="portal.tasks.record_heartbeat", ignore_result=True)

@@ -21,11 +21,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "accounts/password/",
-        auth_views.PasswordChangeView.as_view(success_url="/"),
-        name="password-change",
-    ),
+    path("accounts/password/", views.PasswordChangeView.as_view(), name="password-change"),
     path("register/", views.register, name="register"),
     path("organizations/", views.organization_list, name="organization-list"),
     path(

@@ -1,21 +1,25 @@
+from copy import copy
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import selectors, services
+from . import audit, selectors, services
 from .forms import OrganizationProfileForm, RegistrationForm
 from .models import AuditEvent, Bureau, Organization, Role
+from .params import int_param, text_param
 from .visibility import visible_or_404
 
 PAGE_SIZE = 25
@@ -102,11 +106,8 @@ def register(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def organization_list(request: HttpRequest) -> HttpResponse:
-    search = request.GET.get("q", "").strip()[:100]
-    try:
-        bureau_id = int(request.GET.get("bureau", "") or 0)
-    except ValueError:
-        bureau_id = 0
+    search = text_param(request.GET, "q")
+    bureau_id = int_param(request.GET, "bureau")
     page = paginate(request, selectors.organization_list(search=search, bureau_id=bureau_id))
     bureaus = (
         request.visibility.bureaus()
@@ -148,15 +149,14 @@ def organization_edit(request: HttpRequest, organization_pk: int) -> HttpRespons
         or organization.pk in request.visibility.admin_organization_ids
     ):
         # Visible but not editable (bureau staff, ordinary members): forbidden, not hidden.
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied
-    form = OrganizationProfileForm(request.POST or None, instance=organization)
+    # The form validates a copy: the service compares against the stored values.
+    form = OrganizationProfileForm(request.POST or None, instance=copy(organization))
     if request.method == "POST" and form.is_valid():
         try:
             services.organization_update_profile(
                 visibility=request.visibility.resolve(),
-                organization=visible_or_404(Organization.objects, pk=organization_pk),
+                organization=organization,
                 **{name: form.cleaned_data[name] for name in services.PROFILE_FIELDS},
             )
         except ValidationError as error:
@@ -172,8 +172,6 @@ def organization_edit(request: HttpRequest, organization_pk: int) -> HttpRespons
 @login_required
 def bureau_list(request: HttpRequest) -> HttpResponse:
     if not (request.visibility.is_bureau_staff or request.visibility.is_operator):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied
     page = paginate(request, request.visibility.bureaus().order_by("path"), per_page=50)
     return render(request, "portal/bureau_list.html", {"page": page})
@@ -196,8 +194,8 @@ def bureau_detail(request: HttpRequest, bureau_pk: int) -> HttpResponse:
 @login_required
 def audit_list(request: HttpRequest) -> HttpResponse:
     request.visibility.require_role(Role.BUREAU_ADMIN, Role.ORG_ADMIN)
-    action = request.GET.get("action", "")[:64]
-    outcome = request.GET.get("outcome", "")
+    action = text_param(request.GET, "action", max_length=64)
+    outcome = text_param(request.GET, "outcome", max_length=16)
     if outcome not in AuditEvent.Outcome.values:
         outcome = ""
     page = paginate(request, selectors.audit_events(action=action, outcome=outcome), per_page=50)
@@ -211,6 +209,16 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             "outcomes": AuditEvent.Outcome.choices,
         },
     )
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        audit.record(action="password_changed", outcome=AuditEvent.Outcome.SUCCESS)
+        messages.success(self.request, _("Your password has been changed."))
+        return response
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

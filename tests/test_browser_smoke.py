@@ -62,3 +62,5 @@ def test_a_bureau_user_logs_in_and_sees_the_chinese_home(
     page.get_by_role("link", name="查看辖区内已注册的单位").click()
     expect(page.get_by_role("cell", name="江门市蓬江区华程机电有限公司")).to_be_visible()
     expect(page.get_by_text("广州市天河区云图工业软件有限公司")).to_have_count(0)
+    page.get_by_label("语言").select_option("en")  # submits through portal.js, under the CSP
+    expect(page.get_by_role("heading", level=1)).to_have_text("Organizations")

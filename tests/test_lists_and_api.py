@@ -9,13 +9,13 @@ from portal.uscc import with_check_digit
 pytestmark = pytest.mark.django_db
 
 
-def add_organizations(world, count):
+def add_organizations(bureau, count, name_prefix="批量企业"):
     with scopes_disabled():
         Organization.objects.bulk_create(
             Organization(
-                uscc=with_check_digit(f"91440703MA{n:07d}"),
-                name=f"批量企业{n:04d}",
-                home_bureau=world.pj,
+                uscc=with_check_digit(f"91{bureau.division_code}MA{n:07d}"),
+                name=f"{name_prefix}{n:04d}",
+                home_bureau=bureau,
             )
             for n in range(count)
         )
@@ -30,23 +30,14 @@ def queries(client, url):
 @pytest.mark.parametrize("url", ["/organizations/", "/api/v1/organizations/", "/bureaus/"])
 def test_list_query_count_does_not_grow_with_rows(client, world, url):
     client.force_login(world.jm_manager)
-    add_organizations(world, 3)
+    add_organizations(world.pj, 3)
     few = queries(client, url)
-    add_organizations_more = 40
-    with scopes_disabled():
-        Organization.objects.bulk_create(
-            Organization(
-                uscc=with_check_digit(f"91440704MA{n:07d}"),
-                name=f"再批量{n:04d}",
-                home_bureau=world.jh,
-            )
-            for n in range(add_organizations_more)
-        )
+    add_organizations(world.jh, 40, name_prefix="再批量")
     assert queries(client, url) == few
 
 
 def test_the_list_paginates_and_searches_by_name_or_code(client, world):
-    add_organizations(world, 60)
+    add_organizations(world.pj, 60)
     client.force_login(world.pj_manager)
     body = client.get("/organizations/?page=3").content.decode()
     assert "第 3 页，共 3 页" in body  # 61 organizations, 25 a page
