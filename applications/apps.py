@@ -1,7 +1,15 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class ApplicationsConfig(AppConfig):
     name = "applications"
     verbose_name = _("Calls and applications")
+
+    def ready(self) -> None:
+        from .templates_loader import sync_shipped_templates
+
+        post_migrate.connect(
+            sync_shipped_templates, sender=self, dispatch_uid="applications.sync_templates"
+        )

@@ -24,6 +24,16 @@ from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
+from applications.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationSection,
+    Attachment,
+    Call,
+    CallTemplate,
+    CorrectionRequest,
+)
+
 from .models import (
     BUREAU_ROLES,
     ORGANIZATION_ROLES,
@@ -166,6 +176,32 @@ def _subtree_ids(roots: frozenset[int]) -> frozenset[int]:
 # --- the rules: one per tenant-owned model ------------------------------------------------------
 Rule = Callable[[Visibility], Q]
 
+# Application statuses hidden from the issuing bureau: drafts are the applicant's own; when the
+# call asks for county recommendation (001 §三), the city sees a book only once recommended.
+_PRIVATE_STATUSES = ("draft", "withdrawn")
+_BEFORE_RECOMMENDATION = ("submitted", "not_recommended")
+
+
+def application_q(v: Visibility, prefix: str = "") -> Q:
+    """Who sees an application (and, with ``prefix``, the rows that belong to one)."""
+    p = prefix
+    own = Q(**{f"{p}organization_id__in": v.organization_ids})
+    issuing = (
+        Q(**{f"{p}call__bureau_id__in": v.staff_bureau_ids})
+        & ~Q(**{f"{p}status__in": _PRIVATE_STATUSES})
+        & (
+            Q(**{f"{p}call__requires_recommendation": False})
+            | ~Q(**{f"{p}status__in": _BEFORE_RECOMMENDATION})
+        )
+    )
+    # The applicant's own competent bureau (the county) sees and recommends its submitted books;
+    # only its own staff, not those above, or the city would see books before recommendation.
+    recommending = Q(
+        **{f"{p}organization__home_bureau_id__in": v.bureau_ids_with(BUREAU_ROLES)}
+    ) & ~Q(**{f"{p}status__in": _PRIVATE_STATUSES})
+    return own | issuing | recommending
+
+
 RULES: dict[type[models.Model], Rule] = {
     Organization: lambda v: Q(home_bureau_id__in=v.staff_bureau_ids) | Q(pk__in=v.organization_ids),
     Membership: lambda v: (
@@ -174,6 +210,15 @@ RULES: dict[type[models.Model], Rule] = {
         | Q(organization_id__in=v.organization_ids)
         | Q(organization__home_bureau_id__in=v.staff_bureau_ids)
     ),
+    Call: lambda v: Q(status__in=("published", "closed")) | Q(bureau_id__in=v.staff_bureau_ids),
+    CallTemplate: lambda v: (
+        Q(owner_bureau__isnull=True) | Q(owner_bureau_id__in=v.staff_bureau_ids)
+    ),
+    Application: application_q,
+    ApplicationSection: lambda v: application_q(v, "application__"),
+    ApplicationEvent: lambda v: application_q(v, "application__"),
+    Attachment: lambda v: application_q(v, "application__"),
+    CorrectionRequest: lambda v: application_q(v, "application__"),
     AuditEvent: lambda v: (
         Q(actor_id=v.user_id)
         | Q(bureau_id__in=v.admin_bureau_ids)

@@ -39,3 +39,11 @@ def as_user():
 def unscoped():
     with scopes_disabled():
         yield
+
+
+@pytest.fixture
+def leading_call(world):
+    """A published Jiangmen call for digital leading units (000), open for 30 more days."""
+    from tests.books import make_call
+
+    return make_call(world.jm)
