@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from portal.templatetags.portal_tags import join_list
+
 KIND_LABELS = {
     "pdf": "PDF",
     "jpg": "JPG",
@@ -63,7 +65,7 @@ def check_upload(upload: IO[bytes], *, allowed: list[str], max_mb: int) -> Check
             _("This is a %(kind)s file; this slot accepts %(allowed)s.")
             % {
                 "kind": KIND_LABELS.get(kind, kind),
-                "allowed": "、".join(KIND_LABELS[k] for k in allowed),
+                "allowed": join_list(KIND_LABELS[k] for k in allowed),
             },
             code="wrong_type",
         )

@@ -22,10 +22,11 @@ from typing import Any
 import nh3
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from portal import uscc
+from portal.templatetags.portal_tags import join_list
 
 SECTION_TYPES = {"fields", "table", "richtext", "attachments", "declaration"}
 VALUE_TYPES = {
@@ -150,7 +151,8 @@ class Book:
                             "key": f"{slot['key']}@{index + 1}",
                             "base_key": slot["key"],
                             "partner": name,
-                            "label": f"{localized(slot)}（{name}）",
+                            "label": pgettext("slot for a partner", "%(slot)s (%(partner)s)")
+                            % {"slot": localized(slot), "partner": name},
                         }
                     )
             else:
@@ -372,7 +374,7 @@ class Book:
             allowed = self.choices(spec)
             bad = [v for v in values if v not in allowed]
             if bad:
-                return values, _("Not one of the choices: %(value)s") % {"value": "、".join(bad)}
+                return values, _("Not one of the choices: %(value)s") % {"value": join_list(bad)}
             if required and not values:
                 return values, _("Choose at least one.")
             return values, ""

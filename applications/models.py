@@ -156,7 +156,9 @@ class Application(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     content_hash = models.CharField(_("content hash (SHA-256)"), max_length=64, blank=True)
-    sub_industries = models.JSONField(_("sub-industries"), default=list, blank=True)
+    # "|a|b|": the sub-industries chosen in the book, kept as text so a filter is one portable
+    # LIKE on PostgreSQL and SQLite alike (JSON containment is PostgreSQL-only).
+    sub_industries_index = models.TextField(blank=True, default="")
     recommendation_note = models.TextField(_("recommendation reason"), blank=True)
     recommended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -177,6 +179,15 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} · {self.call}"
+
+    @property
+    def sub_industries(self) -> list[str]:
+        return [part for part in self.sub_industries_index.split("|") if part]
+
+    @staticmethod
+    def index_sub_industries(values: list[str]) -> str:
+        cleaned = [v.replace("|", " ") for v in values if v]
+        return f"|{'|'.join(cleaned)}|" if cleaned else ""
 
 
 class ApplicationSection(models.Model):

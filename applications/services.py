@@ -378,12 +378,9 @@ def _save_section(
             ),
             code="conflict",
         )
-    if (
-        key == book.definition.get("sub_industries_field", "basic_info")
-        and "sub_industries" in data
-    ):
-        application.sub_industries = list(data["sub_industries"])
-        application.save(update_fields=["sub_industries", "updated_at"])
+    if isinstance(data.get("sub_industries"), list):
+        application.sub_industries_index = Application.index_sub_industries(data["sub_industries"])
+        application.save(update_fields=["sub_industries_index", "updated_at"])
     else:
         application.save(update_fields=["updated_at"])
     return ApplicationSection.objects.get(application=application, key=key)

@@ -11,9 +11,13 @@ def navigation(request: Any) -> dict[str, Any]:
     """The navigation of the user's personas, in one place."""
     visibility = getattr(request, "visibility", None)
     items: list[tuple[str, Any]] = [(reverse("home"), _("Home"))]
+    items.append((reverse("call-list"), _("Calls")))
     if visibility is not None and request.user.is_authenticated:
         if visibility.is_applicant and not visibility.is_operator:
+            items.append((reverse("my-applications"), _("My applications")))
             items.append((reverse("organization-list"), _("My organization")))
+        if visibility.is_bureau_staff or visibility.is_operator:
+            items.append((reverse("staff-applications"), _("Applications")))
         if visibility.is_bureau_staff or visibility.is_operator:
             items.append((reverse("organization-list"), _("Organizations")))
             items.append((reverse("bureau-list"), _("Bureaus")))

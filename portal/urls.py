@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.i18n import JavaScriptCatalog, set_language
+from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
@@ -37,9 +37,9 @@ urlpatterns = [
     path("bureaus/", views.bureau_list, name="bureau-list"),
     path("bureaus/<int:bureau_pk>/", views.bureau_detail, name="bureau-detail"),
     path("audit/", views.audit_list, name="audit-list"),
+    path("", include("applications.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set-language"),
-    path("i18n/catalog.js", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/me/", api.me, name="api-me"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -15,6 +15,11 @@ pytestmark = pytest.mark.django_db
 OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "organization_pk": lambda foreign: foreign["organization"].pk,
     "bureau_pk": lambda foreign: foreign["bureau"].pk,
+    "call_pk": lambda foreign: foreign["draft_call"].pk,  # published calls are public by design
+    "application_pk": lambda foreign: foreign["application"].pk,
+    "attachment_pk": lambda foreign: foreign["attachment"].pk,
+    "template_pk": lambda foreign: foreign["template"].pk,
+    "section_key": lambda foreign: "basic_info",  # not an object: the application makes it foreign
 }
 
 # persona -> which tenant is foreign to them (never visible)
@@ -40,13 +45,60 @@ FOREIGN = {
 }
 
 
-def tenants(world) -> dict[str, dict]:
+def tenant_objects(bureau, organization) -> dict:
+    """A tenant's bureau, organization, draft call, cloned template and a submitted application
+    with an attachment."""
+    from applications.models import Application, Attachment, CallTemplate
+    from portal.scoping import scopes_disabled
+    from tests.books import make_call
+
+    draft_call = make_call(bureau, status="draft")
+    call = make_call(bureau)
+    with scopes_disabled():
+        shipped = CallTemplate.objects.get(code="leading-unit-jiangmen-2025", version=1)
+        template = CallTemplate.objects.create(
+            code=f"walk-{bureau.pk}",
+            version=1,
+            kind="leading_unit",
+            name="clone",
+            definition=shipped.definition,
+            owner_bureau=bureau,
+        )
+        application = Application.objects.create(
+            call=call,
+            organization=organization,
+            status="submitted",
+            created_by=call.applications.model._meta.apps.get_model(
+                "portal", "User"
+            ).objects.first(),
+        )
+        attachment = Attachment.objects.create(
+            application=application,
+            section="proofs",
+            slot="licence",
+            original_name="x.pdf",
+            kind="pdf",
+            file="attachments/none.pdf",
+            size=1,
+            sha256="0" * 64,
+        )
     return {
-        "jiangmen": {"bureau": world.jm, "organization": world.jm_leader},
-        "pengjiang": {"bureau": world.pj, "organization": world.pj_maker},
-        "jianghai": {"bureau": world.jh, "organization": world.jh_maker},
-        "guangzhou": {"bureau": world.gz, "organization": world.gz_maker},
-        "wujin": {"bureau": world.wj, "organization": world.wj_maker},
+        "bureau": bureau,
+        "organization": organization,
+        "draft_call": draft_call,
+        "template": template,
+        "application": application,
+        "attachment": attachment,
+    }
+
+
+def tenants(world) -> dict[str, Callable[[], dict]]:
+    return {
+        "jiangmen": lambda: tenant_objects(world.jm, world.jm_leader),
+        "pengjiang": lambda: tenant_objects(world.pj, world.pj_maker),
+        "jianghai": lambda: tenant_objects(world.jh, world.jh_maker),
+        "guangzhou": lambda: tenant_objects(world.gz, world.gz_maker),
+        "wujin": lambda: tenant_objects(world.wj, world.wj_maker),
     }
 
 
@@ -88,7 +140,7 @@ def client_for(client, world, persona):
 @pytest.mark.parametrize("persona", list(FOREIGN))
 def test_foreign_objects_answer_404_for_every_persona(client, world, persona):
     client = client_for(client, world, persona)
-    foreign = tenants(world)[FOREIGN[persona]]
+    foreign = tenants(world)[FOREIGN[persona]]()
     failures = []
     for name, kwargs in OBJECT_PATTERNS:
         url = reverse(name, kwargs={k: OBJECT_KWARGS[k](foreign) for k in kwargs})

@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
                 ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='submitted at')),
                 ('content_hash', models.CharField(blank=True, max_length=64, verbose_name='content hash (SHA-256)')),
-                ('sub_industries', models.JSONField(blank=True, default=list, verbose_name='sub-industries')),
+                ('sub_industries_index', models.TextField(blank=True, default='')),
                 ('recommendation_note', models.TextField(blank=True, verbose_name='recommendation reason')),
                 ('recommended_at', models.DateTimeField(blank=True, null=True, verbose_name='recommended at')),
                 ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),

@@ -22,3 +22,16 @@ def labelled(label: Any, value: Any) -> str:
     return format_html(
         pgettext("label and its value", "{label}: {value}"), label=label, value=value
     )
+
+
+@register.simple_tag
+def numbered(number: Any, title: Any) -> str:
+    """ "一、标题" in Chinese, "一. Title" in English; just the title when there is no number."""
+    if not number:
+        return format_html("{}", title)
+    return format_html(pgettext("numbered part", "{number}. {title}"), number=number, title=title)
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    return mapping.get(key, "") if hasattr(mapping, "get") else ""
