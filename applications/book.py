@@ -81,11 +81,14 @@ class Issue:
     message: str
     field: str = ""
     row: int | None = None
+    label: str = ""  # the field's or column's label, for lists far from the form
 
     @property
     def anchor(self) -> str:
-        parts = [self.section, self.field, "" if self.row is None else str(self.row + 1)]
-        return "-".join(p for p in parts if p)
+        """The id of the element to jump to: the row of a table, else the field."""
+        if self.row is not None:
+            return f"{self.section}-{self.row + 1}"
+        return f"{self.section}-{self.field}" if self.field else self.section
 
 
 def localized(definition: dict[str, Any], key: str = "label") -> str:
@@ -265,7 +268,7 @@ class Book:
                 value, message = self.parse_value(spec, raw.get(spec["key"]))
                 values[spec["key"]] = value
                 if message:
-                    issues.append(Issue(key, message, field=spec["key"]))
+                    issues.append(Issue(key, message, field=spec["key"], label=localized(spec)))
             for spec in section["fields"]:
                 if spec["type"] == "computed":
                     values[spec["key"]] = compute(spec, values)
@@ -281,7 +284,15 @@ class Book:
                     value, message = self.parse_value(column, row_raw.get(column["key"]))
                     row[column["key"]] = value
                     if message:
-                        issues.append(Issue(key, message, field=column["key"], row=index))
+                        issues.append(
+                            Issue(
+                                key,
+                                message,
+                                field=column["key"],
+                                row=index,
+                                label=localized(column),
+                            )
+                        )
                 for column in section["columns"]:
                     if column["type"] == "computed":
                         row[column["key"]] = compute(column, row)

@@ -169,3 +169,46 @@ def build_world(*, password: str = DEMO_PASSWORD) -> World:
             organization=target if isinstance(target, Organization) else None,
         )
     return world
+
+
+def build_demo_calls(world: World) -> None:
+    """Calls from the seeds, open now, so a newcomer can apply (``make run`` only)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from applications.models import Call, CallTemplate
+
+    now = timezone.now()
+    leading = CallTemplate.objects.get(code="leading-unit-jiangmen-2025", version=1)
+    Call.objects.create(
+        bureau=world.jm,
+        document_number="江工信工业互联函〔2025〕28号",
+        title="江门市中小企业数字化转型城市试点数字化牵引单位遴选",
+        kind=Call.Kind.LEADING_UNIT,
+        template=leading,
+        sub_industries=["五金制品及零配件", "绿色环保消费品加工制造"],
+        description="面向全国征集一批有意愿、有能力为江门市中小企业数字化转型提供“小快轻准”解决方案及产品服务的企业或机构，"
+        "作为江门市中小企业数字化转型城市试点期间（2025-2027年）的数字化牵引单位。（演示数据，依据 000 号文）",
+        eligibility="详见通知第二部分“申报条件”。",
+        opens_at=now - timedelta(days=3),
+        closes_at=now + timedelta(days=30),
+        status=Call.Status.PUBLISHED,
+        published_at=now - timedelta(days=3),
+    )
+    benchmark = CallTemplate.objects.filter(kind="benchmark").order_by("-version").first()
+    if benchmark is not None:
+        Call.objects.create(
+            bureau=world.jm,
+            document_number="江工信工业互联网〔2023〕22号",
+            title="江门市制造业数字化转型标杆示范申报",
+            kind=Call.Kind.BENCHMARK,
+            template=benchmark,
+            sub_industries=[],
+            description="申报单位提交至所属县（市、区）工业和信息化主管部门，由其初审后择优推荐至市工业和信息化局。（演示数据，依据 001 号文）",
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=20),
+            requires_recommendation=True,
+            status=Call.Status.PUBLISHED,
+            published_at=now - timedelta(days=1),
+        )
