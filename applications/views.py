@@ -368,7 +368,7 @@ def application_detail(request: HttpRequest, application_pk: int) -> HttpRespons
             "key": s["key"],
             "number": s.get("number", ""),
             "title": localized(s, "title"),
-            "problems": len(per_section[s["key"]]),
+            "problems": len(per_section[s["key"]]) + sum(1 for i in cross if i.section == s["key"]),
         }
         for s in book.sections
     ]

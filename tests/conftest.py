@@ -1,6 +1,9 @@
 """Shared fixtures: the demo world's personas (see portal/demo.py) and scope helpers."""
 
+import os
+import shutil
 from contextlib import AbstractContextManager
+from pathlib import Path
 
 import pytest
 
@@ -47,3 +50,33 @@ def leading_call(world):
     from tests.books import make_call
 
     return make_call(world.jm)
+
+
+# --- browser tests: Debian's Chromium through Playwright ---------------------------------------
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-results"
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("CI must install Debian's chromium")
+        pytest.skip("Debian's chromium is not installed")
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM use is sync.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()

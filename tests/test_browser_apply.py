@@ -8,7 +8,7 @@ import pytest
 from portal.demo import DEMO_PASSWORD
 from portal.uscc import with_check_digit
 from tests.books import SUB_INDUSTRIES, pdf_bytes, png_bytes
-from tests.test_browser_smoke import ARTIFACTS, browser  # noqa: F401 - the fixture
+from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
 A, B = SUB_INDUSTRIES
@@ -38,7 +38,7 @@ def fill_row(page, index, values):
 
 def test_an_applicant_fills_and_submits_the_whole_leading_unit_book(
     live_server, transactional_db, world, leading_call, browser, tmp_path
-):  # noqa: F811
+):
     from playwright.sync_api import expect
 
     base = live_server.url
