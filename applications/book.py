@@ -415,11 +415,11 @@ class Book:
                     raise InvalidOperation
             except InvalidOperation:
                 return None, _("Enter a number, e.g. 12.5.")
+            if abs(value) >= Decimal(10) ** 12:
+                return None, _("This number is too large.")
             places = int(spec.get("decimal_places", 2))
             if value != value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
                 return value, _("At most %(places)d decimal places.") % {"places": places}
-            if abs(value) >= Decimal(10) ** 12:
-                return value, _("This number is too large.")
             return value, _check_range(spec, value)
         if kind == "date":
             try:
@@ -547,6 +547,9 @@ def apply_rule(book: Book, rule: dict[str, Any], values: dict[str, Any]) -> list
             return [Issue(section, message.format(count=count))]
         return []
     if kind == "field_in":
+        condition = rule.get("when")
+        if condition and _lookup(values, condition["field"]) != condition["equals"]:
+            return []
         value = _lookup(values, rule["field"])
         if value is not None and value not in rule["allowed"]:
             return [Issue(rule["field"].split(".")[0], message, field=rule["field"].split(".")[1])]
