@@ -24,11 +24,26 @@ def evaluate(kind, key, data):
 
 
 MAIN_DATA = {
-    "region": "苏中", "cluster": "常州市武进区智能装备集群", "sub_industry": "智能装备—数控机床", "industry_1650": "高端装备",
-    "gross_output": "320.5", "sme_total": "900", "above_scale_total": "240", "a_specialized": "40",
-    "above_scale_planned": "60", "below_scale_planned": "30", "c_specialized": "25", "d_cloud": "72", "e_level": "81",
-    "f_benchmarks": "9", "solutions": "12", "provider_pool": "20", "replicate": "150", "centers": "1",
-    "chain_mode": "链主带动上下游协同改造", "practices": "“数字化诊断券”",
+    "region": "苏中",
+    "cluster": "常州市武进区智能装备集群",
+    "sub_industry": "智能装备—数控机床",
+    "industry_1650": "高端装备",
+    "gross_output": "320.5",
+    "sme_total": "900",
+    "above_scale_total": "240",
+    "a_specialized": "40",
+    "above_scale_planned": "60",
+    "below_scale_planned": "30",
+    "c_specialized": "25",
+    "d_cloud": "72",
+    "e_level": "81",
+    "f_benchmarks": "9",
+    "solutions": "12",
+    "provider_pool": "20",
+    "replicate": "150",
+    "centers": "1",
+    "chain_mode": "链主带动上下游协同改造",
+    "practices": "“数字化诊断券”",
 }
 
 
@@ -44,24 +59,51 @@ def test_the_jiangsu_main_data_table_computes_every_ratio():
 
 
 def test_typed_ratios_are_ignored_and_a_zero_denominator_gives_no_ratio():
-    values, _issues = evaluate("county_plan", "main_data", {**MAIN_DATA, "ratio_c_a": "99", "a_specialized": "0"})
+    values, _issues = evaluate(
+        "county_plan", "main_data", {**MAIN_DATA, "ratio_c_a": "99", "a_specialized": "0"}
+    )
     assert values["ratio_c_a"] is None
-    values, _issues = evaluate("county_plan", "main_data", {**MAIN_DATA, "above_scale_planned": "", "below_scale_planned": "30"})
+    values, _issues = evaluate(
+        "county_plan",
+        "main_data",
+        {**MAIN_DATA, "above_scale_planned": "", "below_scale_planned": "30"},
+    )
     assert values["b_total"] is None and values["ratio_d_b"] is None
 
 
-@pytest.mark.parametrize(("region", "planned", "ok"), [("苏南", 99, False), ("苏南", 100, True), ("苏中", 80, True),
-                                                         ("苏中", 79, False), ("苏北", 50, True), ("苏北", 49, False)])
+@pytest.mark.parametrize(
+    ("region", "planned", "ok"),
+    [
+        ("苏南", 99, False),
+        ("苏南", 100, True),
+        ("苏中", 80, True),
+        ("苏中", 79, False),
+        ("苏北", 50, True),
+        ("苏北", 49, False),
+    ],
+)
 def test_county_enterprise_minimums_by_region(region, planned, ok):
     """≥100 / 80 / 50 enterprises per Jiangsu county by region (002 §二)."""
     book = Book(TEMPLATES["county_plan"])
-    data = {**MAIN_DATA, "region": region, "above_scale_planned": str(planned), "below_scale_planned": "0"}
+    data = {
+        **MAIN_DATA,
+        "region": region,
+        "above_scale_planned": str(planned),
+        "below_scale_planned": "0",
+    }
     _per_section, cross = book.check({"main_data": book.raw_from_post("main_data", post(data))}, {})
     assert (cross == []) is ok
 
 
-@pytest.mark.parametrize(("region", "target", "ok"), [("珠三角地区", 349, False), ("珠三角地区", 350, True),
-                                                         ("粤东粤西粤北地区", 200, True), ("粤东粤西粤北地区", 199, False)])
+@pytest.mark.parametrize(
+    ("region", "target", "ok"),
+    [
+        ("珠三角地区", 349, False),
+        ("珠三角地区", 350, True),
+        ("粤东粤西粤北地区", 200, True),
+        ("粤东粤西粤北地区", 199, False),
+    ],
+)
 def test_city_pilot_enterprise_minimums(region, target, ok):
     """≥350 (Pearl River Delta) / ≥200 enterprises per city pilot (003 §三(四))."""
     book = Book(TEMPLATES["city_plan"])
@@ -73,9 +115,21 @@ def test_city_pilot_enterprise_minimums(region, target, ok):
 def test_a_city_plan_takes_at_most_five_sub_industries():
     """≤5 sub-industries per city (003 §三(一))."""
     book = Book(TEMPLATES["city_plan"])
-    rows = [{"name": f"行业{i}", "counties": "蓬江区", "gross_output": "10", "above_scale_output": "5",
-             "above_scale_smes": "10", "below_scale_smes": "50", "key_smes": "小巨人1个"} for i in range(6)]
-    _values, issues = book.evaluate("sub_industry_table", book.raw_from_post("sub_industry_table", table_post(rows)))
+    rows = [
+        {
+            "name": f"行业{i}",
+            "counties": "蓬江区",
+            "gross_output": "10",
+            "above_scale_output": "5",
+            "above_scale_smes": "10",
+            "below_scale_smes": "50",
+            "key_smes": "小巨人1个",
+        }
+        for i in range(6)
+    ]
+    _values, issues = book.evaluate(
+        "sub_industry_table", book.raw_from_post("sub_industry_table", table_post(rows))
+    )
     assert any("最多允许 5 行" in i.message for i in issues)
 
 
@@ -96,9 +150,18 @@ def benchmark_answers(**overrides):
     [
         ({}, []),
         ({"assessment__level": "一级"}, ["原则上需达到数字化二级及以上水平（001 §二(三)）。"]),
-        ({"direction__running": ""}, ["截至申报截止时间，申报项目应已建设完成，且仍正常使用和运转（001 §二(六)）。"]),
-        ({"funding__prior_funding": "是"}, ["已获专项资金支持的企业不再重复申报示范企业（001 §二(四)）。"]),
-        ({"funding__prior_funding": "是", "direction__direction": "方向二：示范车间"}, []),  # the rule is for demo enterprises
+        (
+            {"direction__running": ""},
+            ["截至申报截止时间，申报项目应已建设完成，且仍正常使用和运转（001 §二(六)）。"],
+        ),
+        (
+            {"funding__prior_funding": "是"},
+            ["已获专项资金支持的企业不再重复申报示范企业（001 §二(四)）。"],
+        ),
+        (
+            {"funding__prior_funding": "是", "direction__direction": "方向二：示范车间"},
+            [],
+        ),  # the rule is for demo enterprises
     ],
 )
 def test_benchmark_conditions(overrides, expected):
@@ -137,10 +200,26 @@ def test_what_was_typed_is_kept_even_when_invalid():
 
 @pytest.mark.parametrize(
     "definition",
-    [{}, {"sections": []}, {"sections": [{"key": "A b", "type": "fields", "title": "x"}]},
-     {"sections": [{"key": "a", "type": "bogus", "title": "x"}]},
-     {"sections": [{"key": "a", "type": "fields", "title": "x", "fields": [{"key": "f", "label": "F", "type": "money"}]}]},
-     {"sections": [{"key": "a", "type": "richtext", "title": "x"}], "rules": [{"type": "eval", "message": "m"}]}],
+    [
+        {},
+        {"sections": []},
+        {"sections": [{"key": "A b", "type": "fields", "title": "x"}]},
+        {"sections": [{"key": "a", "type": "bogus", "title": "x"}]},
+        {
+            "sections": [
+                {
+                    "key": "a",
+                    "type": "fields",
+                    "title": "x",
+                    "fields": [{"key": "f", "label": "F", "type": "money"}],
+                }
+            ]
+        },
+        {
+            "sections": [{"key": "a", "type": "richtext", "title": "x"}],
+            "rules": [{"type": "eval", "message": "m"}],
+        },
+    ],
 )
 def test_malformed_templates_are_refused(definition):
     with pytest.raises(TemplateError):
