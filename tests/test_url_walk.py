@@ -202,3 +202,9 @@ def test_the_admin_is_for_operators_only(client, world):
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/portal/organization/").status_code == 200
     assert client.get(f"/admin/portal/organization/{world.gz_maker.pk}/change/").status_code == 200
+    for path in (
+        "/admin/applications/call/",
+        "/admin/applications/application/",
+        "/admin/applications/calltemplate/",
+    ):
+        assert client.get(path).status_code == 200, path
