@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes.forms import SafeModelChoiceField
 
 from .models import Call, CallTemplate
+from .services import CALL_FIELDS
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -22,18 +23,7 @@ class CallForm(forms.ModelForm):
 
     class Meta:
         model = Call
-        fields = [
-            "document_number",
-            "title",
-            "kind",
-            "template",
-            "sub_industries",
-            "description",
-            "eligibility",
-            "opens_at",
-            "closes_at",
-            "requires_recommendation",
-        ]
+        fields = list(CALL_FIELDS)
         # The template queryset is set per request (inside the user's scope), not at import.
         field_classes = {"template": SafeModelChoiceField}
         widgets = {

@@ -37,6 +37,14 @@ def _errors(error: ValidationError) -> list[str]:
     return error.messages
 
 
+def _require_valid(form: Any) -> None:
+    """A small form posted from a detail page: its problems become one message there."""
+    if not form.is_valid():
+        raise ValidationError(
+            [f"{form.fields[f].label}: {e}" for f, errs in form.errors.items() for e in errs]
+        )
+
+
 # --- calls ----------------------------------------------------------------------------------------
 def call_list(request: HttpRequest) -> HttpResponse:
     visibility = request.visibility
@@ -648,14 +656,7 @@ def application_action(request: HttpRequest, application_pk: int, action: str) -
             )
         elif action == "correction":
             form = CorrectionForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError(
-                    [
-                        f"{form.fields[f].label}: {e}"
-                        for f, errs in form.errors.items()
-                        for e in errs
-                    ]
-                )
+            _require_valid(form)
             services.application_request_correction(
                 visibility=visibility,
                 application=application,
@@ -668,14 +669,7 @@ def application_action(request: HttpRequest, application_pk: int, action: str) -
             )
         elif action == "recommend":
             form = RecommendationForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError(
-                    [
-                        f"{form.fields[f].label}: {e}"
-                        for f, errs in form.errors.items()
-                        for e in errs
-                    ]
-                )
+            _require_valid(form)
             services.application_recommend(
                 visibility=visibility,
                 application=application,
