@@ -8,6 +8,7 @@ class ApplicationsConfig(AppConfig):
     verbose_name = _("Calls and applications")
 
     def ready(self) -> None:
+        from . import deadlines  # noqa: F401 - registers the deadline kinds
         from .templates_loader import sync_shipped_templates
 
         post_migrate.connect(

@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import audit
+from portal import audit, deadlines
 from portal.models import BUREAU_ROLES, AuditEvent, Bureau, Organization, Role, User
 from portal.visibility import Visibility
 
@@ -127,6 +127,8 @@ def call_update(*, visibility: Visibility, call: Call, actor: User, **fields: An
     call.full_clean()
     if changed:
         call.save(update_fields=[*changed, "updated_at"])
+        if call.status == Call.Status.PUBLISHED and "closes_at" in changed:
+            _set_call_deadline(call)  # moving the deadline plans its reminders anew
         audit.record(
             action="call_updated",
             outcome=AuditEvent.Outcome.SUCCESS,
@@ -155,6 +157,7 @@ def call_publish(*, visibility: Visibility, call: Call, actor: User) -> Call:
         )
     call.status, call.published_at = Call.Status.PUBLISHED, timezone.now()
     call.save(update_fields=["status", "published_at", "updated_at"])
+    _set_call_deadline(call)
     audit.record(
         action="call_published",
         outcome=AuditEvent.Outcome.SUCCESS,
@@ -166,12 +169,24 @@ def call_publish(*, visibility: Visibility, call: Call, actor: User) -> Call:
     return call
 
 
+def _set_call_deadline(call: Call) -> None:
+    deadlines.deadline_set(
+        kind="call_close",
+        subject=call,
+        due_at=call.closes_at,
+        title=call.title,
+        link=f"/calls/{call.pk}/",
+        bureau=call.bureau,
+    )
+
+
 def call_close(*, visibility: Visibility, call: Call, actor: User) -> Call:
     _require_manager_of(visibility, call.bureau)
     if call.status != Call.Status.PUBLISHED:
         raise ValidationError(_("Only a published call can be closed."))
     call.status = Call.Status.CLOSED
     call.save(update_fields=["status", "updated_at"])
+    deadlines.deadline_close(kind="call_close", subject=call)
     audit.record(
         action="call_closed",
         outcome=AuditEvent.Outcome.SUCCESS,
@@ -511,6 +526,8 @@ def _submit(application: Application, actor: User, now: datetime) -> Application
     application.submitted_at = now
     application.content_hash = content_hash(application)
     if returned:
+        for correction in application.corrections.filter(answered_at__isnull=True):
+            deadlines.deadline_close(kind="correction_due", subject=correction)
         application.corrections.filter(answered_at__isnull=True).update(answered_at=now)
     _transition(
         application,
@@ -574,6 +591,15 @@ def _request_correction(
     )
     correction.save()
     _transition(application, S.RETURNED, actor=actor, note=items.strip())
+    deadlines.deadline_set(
+        kind="correction_due",
+        subject=correction,
+        due_at=deadline,
+        title=application.call.title,
+        link=f"/applications/{application.pk}/",
+        bureau=application.call.bureau,
+        organization=application.organization,
+    )
     return correction
 
 

@@ -21,8 +21,15 @@ def navigation(request: Any) -> dict[str, Any]:
         if visibility.is_bureau_staff or visibility.is_operator:
             items.append((reverse("organization-list"), _("Organizations")))
             items.append((reverse("bureau-list"), _("Bureaus")))
+        if visibility.is_bureau_staff or visibility.is_operator:
+            items.append((reverse("deadline-list"), _("Deadlines")))
         if visibility.has_role(Role.BUREAU_ADMIN, Role.ORG_ADMIN):
             items.append((reverse("audit-list"), _("Audit log")))
         if visibility.is_operator and request.user.is_staff:
             items.append((reverse("admin:index"), _("Administration")))
-    return {"nav_items": items, "portal_name": settings.PORTAL_NAME}
+    unread = 0
+    if request.user.is_authenticated:
+        from .models import Notification
+
+        unread = Notification.objects.filter(user=request.user, read_at__isnull=True).count()
+    return {"nav_items": items, "portal_name": settings.PORTAL_NAME, "unread_count": unread}

@@ -261,3 +261,165 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Deadline(models.Model):
+    """Something due at a moment (Asia/Shanghai), for someone, about some object.
+
+    Apps register kinds in ``portal.deadlines``; a kind says who is reminded (resolved at send
+    time) and what happens when the moment comes. Changing ``due_at`` bumps ``revision`` so
+    reminders are planned again for the new date.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        DONE = "done", _("done")
+        CANCELLED = "cancelled", _("cancelled")
+
+    kind = models.CharField(_("kind"), max_length=64, db_index=True)
+    due_at = models.DateTimeField(_("due at"), db_index=True)
+    revision = models.PositiveIntegerField(default=1)
+    title = models.CharField(_("title"), max_length=255)
+    link = models.CharField(max_length=255, blank=True)
+    bureau = models.ForeignKey(
+        Bureau, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    subject_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+"
+    )
+    subject_id = models.PositiveBigIntegerField()
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    acted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VisibleManager()
+
+    class Meta:
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject_type", "subject_id"], name="deadline_one_per_subject"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} @ {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class ReminderPolicy(models.Model):
+    """When to remind for a kind of deadline: offsets in days before (negative: overdue)."""
+
+    kind = models.CharField(_("kind"), max_length=64)
+    bureau = models.ForeignKey(
+        Bureau,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Empty for the portal-wide default."),
+    )
+    offsets = models.JSONField(_("days before the deadline"), default=list)
+    working_days = models.BooleanField(_("count working days"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("reminder policy")
+        verbose_name_plural = _("reminder policies")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "bureau"], name="policy_unique_bureau"),
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(bureau__isnull=True), name="policy_unique_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.offsets}"
+
+
+class Reminder(models.Model):
+    """One (deadline, revision, offset, recipient) send. The unique constraint makes it once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        COALESCED = "coalesced", _("skipped for a later reminder")
+
+    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="reminders")
+    revision = models.PositiveIntegerField()
+    offset = models.IntegerField()
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    send_at = models.DateTimeField(db_index=True)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    claimed_by = models.CharField(max_length=100, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deadline", "revision", "offset", "recipient"],
+                name="reminder_once_per_offset",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.deadline_id}/{self.revision}/{self.offset} → {self.recipient_id}: {self.status}"
+        )
+
+
+class Notification(models.Model):
+    """A message in a user's in-app inbox; rendered in the reader's language from ``params``."""
+
+    class EmailStatus(models.TextChoices):
+        NONE = "none", _("not wanted")
+        PENDING = "pending", _("pending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=64)
+    params = models.JSONField(default=dict)
+    link = models.CharField(max_length=255, blank=True)
+    reminder = models.OneToOneField(
+        Reminder, null=True, blank=True, on_delete=models.SET_NULL, related_name="notification"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_status = models.CharField(
+        max_length=16, choices=EmailStatus.choices, default=EmailStatus.NONE
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.kind}"
+
+
+class NotificationPreference(models.Model):
+    """Whether a user also wants email for a kind of notification (the inbox always gets it)."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=64)
+    email = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="preference_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.kind} email={self.email}"

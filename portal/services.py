@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from . import audit, uscc
-from .models import AuditEvent, Bureau, Membership, Organization, Role, User
+from .models import AuditEvent, Bureau, Membership, Organization, ReminderPolicy, Role, User
 from .visibility import Visibility
 
 
@@ -194,3 +194,63 @@ def organization_update_profile(
             detail={"fields": changed},
         )
     return organization
+
+
+def notification_preferences_set(*, user: User, email_kinds: set[str]) -> None:
+    """Email for the kinds in ``email_kinds``, inbox only for the others."""
+    from . import deadlines
+    from .models import NotificationPreference
+
+    for kind in deadlines.KINDS:
+        NotificationPreference.objects.update_or_create(
+            user=user, kind=kind, defaults={"email": kind in email_kinds}
+        )
+
+
+def reminder_policy_set(
+    *,
+    visibility: Visibility,
+    bureau: Bureau | None,
+    kind: str,
+    offsets_text: str,
+    working_days: bool,
+) -> "ReminderPolicy":
+    """A bureau admin sets when its deadlines of ``kind`` remind (empty: back to the default)."""
+    from . import deadlines
+
+    if kind not in deadlines.KINDS:
+        raise ValidationError(_("Unknown kind of deadline."))
+    if bureau is None and not visibility.is_operator:
+        raise PermissionDenied
+    if bureau is not None and not (
+        visibility.is_operator or bureau.pk in visibility.bureau_ids_with({Role.BUREAU_ADMIN})
+    ):
+        raise PermissionDenied
+    parts = [p.strip() for p in offsets_text.replace("，", ",").split(",") if p.strip()]
+    try:
+        offsets = sorted({int(p) for p in parts}, reverse=True)
+    except ValueError:
+        raise ValidationError(
+            _("Enter whole numbers of days separated by commas, e.g. 7, 3, 1, 0, -1.")
+        ) from None
+    if any(not -30 <= o <= 60 for o in offsets) or len(offsets) > 10:
+        raise ValidationError(
+            _("At most 10 reminders, from 60 days before to 30 days after the deadline.")
+        )
+    if not offsets:
+        ReminderPolicy.objects.filter(kind=kind, bureau=bureau).delete()
+        return ReminderPolicy(
+            kind=kind, bureau=bureau, offsets=list(deadlines.KINDS[kind].default_offsets)
+        )
+    policy, _created = ReminderPolicy.objects.update_or_create(
+        kind=kind, bureau=bureau, defaults={"offsets": offsets, "working_days": working_days}
+    )
+    audit.record(
+        action="reminder_policy_set",
+        outcome=AuditEvent.Outcome.SUCCESS,
+        bureau=bureau,
+        object_type="portal.reminderpolicy",
+        object_id=str(policy.pk),
+        detail={"kind": kind, "offsets": offsets},
+    )
+    return policy

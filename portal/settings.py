@@ -224,7 +224,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.record_heartbeat",
         "schedule": float(os.environ.get("PORTAL_HEARTBEAT_SECONDS", "60")),
     },
+    "dispatch-reminders": {
+        "task": "portal.tasks.dispatch_reminders",
+        "schedule": float(os.environ.get("PORTAL_REMINDER_SECONDS", "60")),
+    },
+    "run-due-actions": {
+        "task": "portal.tasks.run_deadline_actions",
+        "schedule": float(os.environ.get("PORTAL_REMINDER_SECONDS", "60")),
+    },
 }
+# A claimed reminder whose worker died is taken over after this many seconds.
+PORTAL_REMINDER_CLAIM_TIMEOUT = int(os.environ.get("PORTAL_REMINDER_CLAIM_TIMEOUT", "300"))
+# Pause between two sends, to spare a mail relay.
+PORTAL_REMINDER_THROTTLE_SECONDS = float(os.environ.get("PORTAL_REMINDER_THROTTLE_SECONDS", "0"))
+if CELERY_BROKER_URL.startswith("redis://"):
+    # An unacknowledged task (its worker died) is delivered again after this many seconds.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+    }
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

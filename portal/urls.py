@@ -5,7 +5,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from . import api, views
+from . import api, inbox_views, views
 from .forms import LoginForm
 
 router = SimpleRouter()
@@ -37,6 +37,15 @@ urlpatterns = [
     path("bureaus/", views.bureau_list, name="bureau-list"),
     path("bureaus/<int:bureau_pk>/", views.bureau_detail, name="bureau-detail"),
     path("audit/", views.audit_list, name="audit-list"),
+    path("inbox/", inbox_views.inbox, name="inbox"),
+    path("inbox/read-all/", inbox_views.inbox_read_all, name="inbox-read-all"),
+    path(
+        "inbox/preferences/", inbox_views.notification_preferences, name="notification-preferences"
+    ),
+    path("inbox/<int:notification_pk>/", inbox_views.inbox_open, name="inbox-open"),
+    path("deadlines/", inbox_views.deadline_list, name="deadline-list"),
+    path("deadlines/policies/", inbox_views.reminder_policies, name="reminder-policies"),
+    path("deadlines/<int:deadline_pk>/", inbox_views.deadline_detail, name="deadline-detail"),
     path("", include("applications.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set-language"),

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import audit, selectors, services
 from .forms import OrganizationProfileForm, RegistrationForm
-from .models import AuditEvent, Bureau, Organization, Role
+from .models import AuditEvent, Bureau, Deadline, Organization, Role
 from .params import int_param, text_param
 from .visibility import visible_or_404
 
@@ -52,6 +52,11 @@ def home(request: HttpRequest) -> HttpResponse:
         context["jurisdiction_organization_count"] = Organization.objects.filter(
             home_bureau_id__in=visibility.staff_bureau_ids
         ).count()
+        context["upcoming_deadlines"] = list(
+            Deadline.objects.filter(
+                status=Deadline.Status.OPEN, due_at__gte=timezone.now()
+            ).order_by("due_at")[:5]
+        )
         context["recent_organizations"] = list(
             Organization.objects.filter(home_bureau_id__in=visibility.staff_bureau_ids)
             .select_related("home_bureau")

@@ -39,6 +39,7 @@ from .models import (
     ORGANIZATION_ROLES,
     AuditEvent,
     Bureau,
+    Deadline,
     Membership,
     Organization,
     Role,
@@ -219,6 +220,9 @@ RULES: dict[type[models.Model], Rule] = {
     ApplicationEvent: lambda v: application_q(v, "application__"),
     Attachment: lambda v: application_q(v, "application__"),
     CorrectionRequest: lambda v: application_q(v, "application__"),
+    Deadline: lambda v: (
+        Q(bureau_id__in=v.staff_bureau_ids) | Q(organization_id__in=v.organization_ids)
+    ),
     AuditEvent: lambda v: (
         Q(actor_id=v.user_id)
         | Q(bureau_id__in=v.admin_bureau_ids)

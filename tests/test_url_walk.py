@@ -19,7 +19,11 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "application_pk": lambda foreign: foreign["application"].pk,
     "attachment_pk": lambda foreign: foreign["attachment"].pk,
     "template_pk": lambda foreign: foreign["template"].pk,
-    "section_key": lambda foreign: "basic_info",  # not an object: the application makes it foreign
+    "section_key": lambda foreign: "basic_info",
+    "deadline_pk": lambda foreign: foreign["deadline"].pk,
+    "notification_pk": lambda foreign: (
+        foreign["notification"].pk
+    ),  # not an object: the application makes it foreign
 }
 
 # persona -> which tenant is foreign to them (never visible)
@@ -82,6 +86,15 @@ def tenant_objects(bureau, organization) -> dict:
             size=1,
             sha256="0" * 64,
         )
+    from portal.deadlines import deadline_set
+    from portal.models import Notification, User
+
+    deadline = deadline_set(
+        kind="call_close", subject=call, due_at=call.closes_at, title=call.title, bureau=bureau
+    )
+    notification = Notification.objects.create(
+        user=User.objects.get(username="operator"), kind="call_close", params={}
+    )
     return {
         "bureau": bureau,
         "organization": organization,
@@ -89,6 +102,8 @@ def tenant_objects(bureau, organization) -> dict:
         "template": template,
         "application": application,
         "attachment": attachment,
+        "deadline": deadline,
+        "notification": notification,
     }
 
 

@@ -1,0 +1,70 @@
+"""The deadlines of calls and books, registered with the portal's one deadline mechanism."""
+
+from django.utils.translation import gettext_lazy as _
+
+from portal.deadlines import DeadlineKind, register
+from portal.models import ORGANIZATION_ROLES, Deadline, Membership
+
+from .models import Application, Call, CorrectionRequest
+
+
+def _members_of(organization_ids) -> list[int]:
+    return list(
+        Membership.all_objects.filter(
+            organization_id__in=organization_ids, role__in=ORGANIZATION_ROLES, user__is_active=True
+        )
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def call_close_recipients(deadline: Deadline) -> list[int]:
+    """Members of every organization whose book for the call is not yet submitted."""
+    organizations = Application.objects.filter(
+        call_id=deadline.subject_id,
+        status__in=[Application.Status.DRAFT, Application.Status.WITHDRAWN],
+    ).values_list("organization_id", flat=True)
+    return _members_of(organizations)
+
+
+def call_close_action(deadline: Deadline) -> None:
+    """At the deadline the call closes: no more submissions (also refused by time alone)."""
+    Call.objects.filter(pk=deadline.subject_id, status=Call.Status.PUBLISHED).update(
+        status=Call.Status.CLOSED
+    )
+    Deadline.objects.filter(pk=deadline.pk).update(status=Deadline.Status.DONE)
+
+
+def correction_recipients(deadline: Deadline) -> list[int]:
+    correction = (
+        CorrectionRequest.objects.select_related("application")
+        .filter(pk=deadline.subject_id)
+        .first()
+    )
+    if correction is None or correction.application.status != Application.Status.RETURNED:
+        return []
+    return _members_of([correction.application.organization_id])
+
+
+def correction_action(deadline: Deadline) -> None:
+    Deadline.objects.filter(pk=deadline.pk).update(status=Deadline.Status.DONE)
+
+
+CALL_CLOSE = register(
+    DeadlineKind(
+        code="call_close",
+        label=lambda: str(_("Call closes")),
+        recipients=call_close_recipients,
+        default_offsets=(7, 3, 1, 0),
+        on_due=call_close_action,
+    )
+)
+CORRECTION_DUE = register(
+    DeadlineKind(
+        code="correction_due",
+        label=lambda: str(_("Correction due")),
+        recipients=correction_recipients,
+        default_offsets=(3, 1, 0),
+        on_due=correction_action,
+    )
+)
