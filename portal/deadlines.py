@@ -324,8 +324,10 @@ def render(notification: Notification) -> tuple[str, str]:
     params = notification.params
     label = kind_label(notification.kind)
     if "offset" in params:
-        offset = int(params["offset"])
-        due = date_format(timezone.localtime(datetime.fromisoformat(params["due_at"])), "Y-m-d H:i")
+        due_at = timezone.localtime(datetime.fromisoformat(params["due_at"]))
+        due = date_format(due_at, "Y-m-d H:i")
+        # Calendar days from the day it was sent: right even for a late (coalesced) reminder.
+        offset = (due_at.date() - timezone.localtime(notification.created_at).date()).days
         if offset > 0:
             title = ngettext(
                 "%(kind)s: “%(title)s” is due in %(days)d day",

@@ -178,6 +178,10 @@ def build_demo_calls(world: World) -> None:
     from django.utils import timezone
 
     from applications.models import Call, CallTemplate
+    from applications.services import application_start
+
+    from .deadlines import deadline_set
+    from .visibility import Visibility
 
     now = timezone.now()
     leading = CallTemplate.objects.get(code="leading-unit-jiangmen-2025", version=1)
@@ -198,7 +202,7 @@ def build_demo_calls(world: World) -> None:
     )
     benchmark = CallTemplate.objects.filter(kind="benchmark").order_by("-version").first()
     if benchmark is not None:
-        Call.objects.create(
+        benchmark_call = Call.objects.create(
             bureau=world.jm,
             document_number="江工信工业互联网〔2023〕22号",
             title="江门市制造业数字化转型标杆示范申报",
@@ -207,8 +211,24 @@ def build_demo_calls(world: World) -> None:
             sub_industries=[],
             description="申报单位提交至所属县（市、区）工业和信息化主管部门，由其初审后择优推荐至市工业和信息化局。（演示数据，依据 001 号文）",
             opens_at=now - timedelta(days=1),
-            closes_at=now + timedelta(days=20),
+            closes_at=now + timedelta(days=2),
             requires_recommendation=True,
             status=Call.Status.PUBLISHED,
             published_at=now - timedelta(days=1),
+        )
+        # A draft that is not yet submitted, so the deadline reminds its owner in the inbox.
+        application_start(
+            visibility=Visibility.for_user(world.pj_applicant),
+            call=benchmark_call,
+            organization=world.pj_maker,
+            actor=world.pj_applicant,
+        )
+    for call in Call.objects.all():
+        deadline_set(
+            kind="call_close",
+            subject=call,
+            due_at=call.closes_at,
+            title=call.title,
+            link=f"/calls/{call.pk}/",
+            bureau=call.bureau,
         )

@@ -86,3 +86,19 @@ def test_seed_demo_is_idempotent_and_every_demo_login_lands_on_its_home(client, 
         body = response.content.decode()
         assert response.redirect_chain[-1][0] == "/", persona.username
         assert HOME_MARKERS[persona.username] in body, persona.username
+
+
+@pytest.mark.django_db
+def test_the_demo_deadline_puts_a_message_in_the_inbox(client, settings):
+    """What `make run` shows within a minute: the beat's reminder job, without Redis."""
+    from portal import deadlines
+    from portal.models import Notification, User
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    deadlines.plan_reminders()
+    deadlines.send_pending(worker="demo")
+    applicant = User.objects.get(username="pj_applicant")
+    assert Notification.objects.filter(user=applicant, kind="call_close").count() == 1
+    client.force_login(applicant)
+    assert "还有 2 天截止" in client.get("/inbox/").content.decode()
