@@ -47,7 +47,7 @@ def book_for(application_or_call: Application | Call) -> Book:
     return Book(call.template.definition, sub_industries=call.sub_industries)
 
 
-def _transition(
+def transition(
     application: Application,
     to: str,
     *,
@@ -352,7 +352,7 @@ def application_save_section(
         return _save_section(application, key, post, base_version, actor)
 
 
-def _locked(application: Application) -> Application:
+def lock_application(application: Application) -> Application:
     """The book re-read under a row lock: transitions and saves never race each other."""
     return (
         Application.objects.select_for_update(of=("self",))
@@ -362,7 +362,7 @@ def _locked(application: Application) -> Application:
 
 
 def _lock_editable(application: Application) -> Application:
-    application = _locked(application)
+    application = lock_application(application)
     if not is_editable(application):
         raise ValidationError(_("This application can no longer be changed."), code="locked")
     return application
@@ -494,7 +494,7 @@ def application_submit(
     _require_member(visibility, application.organization)
     now = now or timezone.now()
     with transaction.atomic():
-        application = _locked(application)
+        application = lock_application(application)
         return _submit(application, actor, now)
 
 
@@ -529,7 +529,7 @@ def _submit(application: Application, actor: User, now: datetime) -> Application
         for correction in application.corrections.filter(answered_at__isnull=True):
             deadlines.deadline_close(kind="correction_due", subject=correction)
         application.corrections.filter(answered_at__isnull=True).update(answered_at=now)
-    _transition(
+    transition(
         application,
         S.RESUBMITTED if returned else S.SUBMITTED,
         actor=actor,
@@ -544,7 +544,7 @@ def application_withdraw(
     _require_member(visibility, application.organization)
     now = now or timezone.now()
     with transaction.atomic():
-        application = _locked(application)
+        application = lock_application(application)
         return _withdraw(application, actor, now)
 
 
@@ -559,7 +559,7 @@ def _withdraw(application: Application, actor: User, now: datetime) -> Applicati
             _("The deadline has passed: the application can no longer be withdrawn."),
             code="deadline_passed",
         )
-    _transition(application, S.WITHDRAWN, actor=actor)
+    transition(application, S.WITHDRAWN, actor=actor)
     return application
 
 
@@ -573,7 +573,7 @@ def application_request_correction(
     ):
         raise PermissionDenied
     with transaction.atomic():
-        application = _locked(application)
+        application = lock_application(application)
         return _request_correction(application, items, deadline, actor)
 
 
@@ -590,7 +590,7 @@ def _request_correction(
         application=application, items=items.strip(), deadline=deadline, created_by=actor
     )
     correction.save()
-    _transition(application, S.RETURNED, actor=actor, note=items.strip())
+    transition(application, S.RETURNED, actor=actor, note=items.strip())
     deadlines.deadline_set(
         kind="correction_due",
         subject=correction,
@@ -613,7 +613,7 @@ def application_recommend(
     ):
         raise PermissionDenied
     with transaction.atomic():
-        application = _locked(application)
+        application = lock_application(application)
         return _recommend(application, recommend, note, actor)
 
 
@@ -627,7 +627,7 @@ def _recommend(application: Application, recommend: bool, note: str, actor: User
     application.recommendation_note = note.strip()
     application.recommended_by = actor
     application.recommended_at = timezone.now()
-    _transition(
+    transition(
         application,
         S.RECOMMENDED if recommend else S.NOT_RECOMMENDED,
         actor=actor,

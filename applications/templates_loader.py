@@ -1,12 +1,9 @@
-"""Ship the seeds' call templates: every ``shipped_templates/*.json`` exists as a CallTemplate.
+"""Ship the seeds' call templates (see portal/shipped.py)."""
 
-Runs after every migrate (and after test flushes), creating missing (code, version) pairs and
-never changing an existing one: a changed template ships as a new version.
-"""
-
-import json
 from pathlib import Path
 from typing import Any
+
+from portal import shipped
 
 from .book import validate_definition
 
@@ -14,29 +11,19 @@ SHIPPED = Path(__file__).resolve().parent / "shipped_templates"
 
 
 def shipped_definitions() -> list[dict[str, Any]]:
-    definitions = []
-    for path in sorted(SHIPPED.glob("*.json")):
-        definition = json.loads(path.read_text(encoding="utf-8"))
-        validate_definition(definition)
-        definitions.append(definition)
-    return definitions
+    return shipped.load_folder(SHIPPED, validate_definition)
 
 
 def sync_shipped_templates(**kwargs: Any) -> None:
-    from portal.scoping import scopes_disabled
-
     from .models import CallTemplate
 
-    # The portal itself installs its templates, outside any user's scope.
-    with scopes_disabled():
-        for definition in shipped_definitions():
-            CallTemplate.objects.get_or_create(
-                code=definition["code"],
-                version=definition["version"],
-                defaults={
-                    "kind": definition["kind"],
-                    "name": definition["name"],
-                    "definition": definition,
-                    "source": definition.get("source", "")[:255],
-                },
-            )
+    shipped.sync(
+        CallTemplate,
+        shipped_definitions(),
+        lambda d: {
+            "kind": d["kind"],
+            "name": d["name"],
+            "definition": d,
+            "source": d.get("source", "")[:255],
+        },
+    )

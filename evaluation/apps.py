@@ -1,7 +1,16 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class EvaluationConfig(AppConfig):
     name = "evaluation"
     verbose_name = _("Review and evaluation")
+
+    def ready(self) -> None:
+        from . import deadlines  # noqa: F401 - registers the deadline kinds
+        from .rubrics_loader import sync_shipped_rubrics
+
+        post_migrate.connect(
+            sync_shipped_rubrics, sender=self, dispatch_uid="evaluation.sync_rubrics"
+        )

@@ -8,6 +8,8 @@ Organization names are invented; their codes are valid GB 32100-2015 codes made 
 
 from dataclasses import dataclass, field
 
+from evaluation.models import ExpertProfile
+
 from .models import Bureau, Organization, Role, User
 from .services import bureau_create, membership_grant
 from .uscc import with_check_digit
@@ -112,7 +114,27 @@ PERSONAS = [
         "applicant admin (Wujin enterprise)",
     ),
     Persona("expert_li", "李教授", Role.EXPERT, "jm", "expert in Jiangmen's pool"),
+    Persona("expert_wang", "王高工", Role.EXPERT, "jm", "expert in Jiangmen's pool"),
+    Persona("expert_zhao", "赵研究员", Role.EXPERT, "jm", "expert in Jiangmen's pool"),
+    Persona(
+        "expert_chen",
+        "陈工程师",
+        Role.EXPERT,
+        "jm",
+        "expert in Jiangmen's pool, employed by an integrator",
+    ),
+    Persona("expert_sun", "孙教授", Role.EXPERT, "jm", "expert in Jiangmen's pool"),
 ]
+
+# Where the experts work: expert_chen works for an integrator that appears in demo and test
+# alliances, so the portal excludes them from those books by itself.
+EXPERT_EMPLOYERS = {
+    "expert_li": ("五邑大学", ""),
+    "expert_wang": ("江门市工业技术研究院", "12440700MB2C34781"),
+    "expert_zhao": ("广东省智能制造研究所", ""),
+    "expert_chen": ("江门市集成服务有限公司", "91440703MA4W7K2P1"),
+    "expert_sun": ("华南理工大学", ""),
+}
 
 
 @dataclass
@@ -162,6 +184,13 @@ def build_world(*, password: str = DEMO_PASSWORD) -> World:
         user.save()
         world.users[persona.username] = user
         target = world.bureaus.get(persona.target) or world.organizations.get(persona.target)
+        if persona.username in EXPERT_EMPLOYERS:
+            employer, code = EXPERT_EMPLOYERS[persona.username]
+            ExpertProfile(
+                user=user,
+                employer_name=employer,
+                employer_uscc=with_check_digit(code) if code else "",
+            ).save()
         membership_grant(
             user=user,
             role=persona.role,

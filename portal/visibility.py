@@ -33,6 +33,17 @@ from applications.models import (
     CallTemplate,
     CorrectionRequest,
 )
+from evaluation.models import (
+    ExpertAssignment,
+    ExpertProfile,
+    Objection,
+    Publicity,
+    PublicityEntry,
+    ReviewRound,
+    Rubric,
+    ScoreSheet,
+)
+from pilots.models import Alliance, AllianceMember, BenchmarkTitle, LeadingUnit, PilotProgramme
 
 from .models import (
     BUREAU_ROLES,
@@ -200,7 +211,26 @@ def application_q(v: Visibility, prefix: str = "") -> Q:
     recommending = Q(
         **{f"{p}organization__home_bureau_id__in": v.bureau_ids_with(BUREAU_ROLES)}
     ) & ~Q(**{f"{p}status__in": _PRIVATE_STATUSES})
-    return own | issuing | recommending
+    # An expert reads the books assigned to them while the assignment is active. A subquery on
+    # the plain base manager (not a join) so two rounds never duplicate a row.
+    assigned = Q(
+        **{
+            (f"{p[:-2]}_id" if p else "pk") + "__in": ExpertAssignment._base_manager.filter(
+                expert_id=v.user_id, status__in=ExpertAssignment.ACTIVE
+            ).values("application_id")
+        }
+    )
+    return own | issuing | recommending | assigned
+
+
+def _rounds_of_expert(v: Visibility) -> Any:
+    return ExpertAssignment._base_manager.filter(expert_id=v.user_id).values("round_id")
+
+
+def _expert_in_pool_of(v: Visibility) -> Any:
+    return Membership.all_objects.filter(role=Role.EXPERT, bureau_id__in=v.staff_bureau_ids).values(
+        "user_id"
+    )
 
 
 RULES: dict[type[models.Model], Rule] = {
@@ -222,6 +252,44 @@ RULES: dict[type[models.Model], Rule] = {
     CorrectionRequest: lambda v: application_q(v, "application__"),
     Deadline: lambda v: (
         Q(bureau_id__in=v.staff_bureau_ids) | Q(organization_id__in=v.organization_ids)
+    ),
+    Rubric: lambda v: Q(owner_bureau__isnull=True) | Q(owner_bureau_id__in=v.staff_bureau_ids),
+    ExpertProfile: lambda v: Q(user_id=v.user_id) | Q(user_id__in=_expert_in_pool_of(v)),
+    ReviewRound: lambda v: (
+        Q(call__bureau_id__in=v.staff_bureau_ids) | Q(pk__in=_rounds_of_expert(v))
+    ),
+    ExpertAssignment: lambda v: (
+        Q(round__call__bureau_id__in=v.staff_bureau_ids) | Q(expert_id=v.user_id)
+    ),
+    # Blind scoring: an expert sees their own sheets, and the others' only once the round closed.
+    ScoreSheet: lambda v: (
+        Q(assignment__round__call__bureau_id__in=v.staff_bureau_ids)
+        | Q(assignment__expert_id=v.user_id)
+        | (Q(assignment__round__status="closed") & Q(assignment__round_id__in=_rounds_of_expert(v)))
+    ),
+    Publicity: lambda v: Q(status__in=Publicity.PUBLIC) | Q(call__bureau_id__in=v.staff_bureau_ids),
+    PublicityEntry: lambda v: (
+        Q(publicity__status__in=Publicity.PUBLIC)
+        | Q(publicity__call__bureau_id__in=v.staff_bureau_ids)
+    ),
+    Objection: lambda v: Q(publicity__call__bureau_id__in=v.staff_bureau_ids),
+    LeadingUnit: lambda v: (
+        Q(bureau_id__in=v.staff_bureau_ids) | Q(organization_id__in=v.organization_ids)
+    ),
+    Alliance: lambda v: (
+        Q(bureau_id__in=v.staff_bureau_ids)
+        | Q(leading_unit__organization_id__in=v.organization_ids)
+    ),
+    AllianceMember: lambda v: (
+        Q(alliance__bureau_id__in=v.staff_bureau_ids)
+        | Q(alliance__leading_unit__organization_id__in=v.organization_ids)
+        | Q(organization_id__in=v.organization_ids)
+    ),
+    BenchmarkTitle: lambda v: (
+        Q(bureau_id__in=v.staff_bureau_ids) | Q(organization_id__in=v.organization_ids)
+    ),
+    PilotProgramme: lambda v: (
+        Q(bureau_id__in=v.staff_bureau_ids) | Q(approving_bureau_id__in=v.staff_bureau_ids)
     ),
     AuditEvent: lambda v: (
         Q(actor_id=v.user_id)

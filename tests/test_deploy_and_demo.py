@@ -65,6 +65,10 @@ HOME_MARKERS = {
     "gz_applicant": "广州市天河区云图工业软件有限公司",
     "wj_applicant": "常州市武进区恒力智能装备有限公司",
     "expert_li": "评审专家库",
+    "expert_wang": "评审专家库",
+    "expert_zhao": "评审专家库",
+    "expert_chen": "评审专家库",
+    "expert_sun": "评审专家库",
 }
 
 

@@ -45,6 +45,7 @@ FOREIGN = {
     "gz_applicant": "jiangmen",
     "wj_applicant": "guangzhou",
     "expert_li": "guangzhou",
+    "expert_chen": "guangzhou",
     None: "jiangmen",  # the anonymous public
 }
 
