@@ -373,7 +373,7 @@ def cap_warnings(applications: list[Application], call: Call) -> list[str]:
     counts = Counter(industry for a in applications for industry in a.sub_industries)
     return [
         _(
-            "Sub-industry “%(name)s” would have %(count)d leading units; at most %(max)d per sub-industry (003 §三)."
+            "Sub-industry “%(name)s” would have %(count)d leading units; at most %(max)d per sub-industry (003 §3)."
         )
         % {"name": name, "count": count, "max": MAX_LEADING_UNITS_PER_SUB_INDUSTRY}
         for name, count in sorted(counts.items())

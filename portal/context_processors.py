@@ -12,6 +12,7 @@ def navigation(request: Any) -> dict[str, Any]:
     visibility = getattr(request, "visibility", None)
     items: list[tuple[str, Any]] = [(reverse("home"), _("Home"))]
     items.append((reverse("call-list"), _("Calls")))
+    items.append((reverse("publicity-list"), _("Publicity")))
     if visibility is not None and request.user.is_authenticated:
         if visibility.is_applicant and not visibility.is_operator:
             items.append((reverse("my-applications"), _("My applications")))
@@ -21,6 +22,8 @@ def navigation(request: Any) -> dict[str, Any]:
         if visibility.is_bureau_staff or visibility.is_operator:
             items.append((reverse("organization-list"), _("Organizations")))
             items.append((reverse("bureau-list"), _("Bureaus")))
+        if visibility.is_expert:
+            items.append((reverse("my-reviews"), _("My reviews")))
         if visibility.is_bureau_staff or visibility.is_operator:
             items.append((reverse("deadline-list"), _("Deadlines")))
         if visibility.has_role(Role.BUREAU_ADMIN, Role.ORG_ADMIN):

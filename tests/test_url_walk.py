@@ -19,11 +19,15 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "application_pk": lambda foreign: foreign["application"].pk,
     "attachment_pk": lambda foreign: foreign["attachment"].pk,
     "template_pk": lambda foreign: foreign["template"].pk,
-    "section_key": lambda foreign: "basic_info",
+    "section_key": lambda foreign: "basic_info",  # not an object: the application makes it foreign
     "deadline_pk": lambda foreign: foreign["deadline"].pk,
-    "notification_pk": lambda foreign: (
-        foreign["notification"].pk
-    ),  # not an object: the application makes it foreign
+    "notification_pk": lambda foreign: foreign["notification"].pk,
+    "round_pk": lambda foreign: foreign["round"].pk,
+    "sheet_pk": lambda foreign: foreign["sheet"].pk,
+    "assignment_pk": lambda foreign: foreign["assignment"].pk,
+    "publicity_pk": lambda foreign: (
+        foreign["publicity"].pk
+    ),  # a draft: published notices are public
 }
 
 # persona -> which tenant is foreign to them (never visible)
@@ -96,6 +100,23 @@ def tenant_objects(bureau, organization) -> dict:
     notification = Notification.objects.create(
         user=User.objects.get(username="operator"), kind="call_close", params={}
     )
+    from evaluation.models import ExpertAssignment, Publicity, ReviewRound, Rubric, ScoreSheet
+
+    operator = User.objects.get(username="operator")
+    with scopes_disabled():
+        rubric = Rubric.objects.get(code="leading-unit-rubric-2025")
+        review_round = ReviewRound.objects.create(
+            call=call,
+            rubric=rubric,
+            name="r",
+            criteria=rubric.definition["criteria"],
+            created_by=operator,
+        )
+        assignment = ExpertAssignment.objects.create(
+            round=review_round, application=application, expert=operator, status="accepted"
+        )
+        sheet = ScoreSheet.objects.create(assignment=assignment, status="submitted")
+        publicity = Publicity.objects.create(call=call, title="draft", created_by=operator)
     return {
         "bureau": bureau,
         "organization": organization,
@@ -105,6 +126,10 @@ def tenant_objects(bureau, organization) -> dict:
         "attachment": attachment,
         "deadline": deadline,
         "notification": notification,
+        "round": review_round,
+        "assignment": assignment,
+        "sheet": sheet,
+        "publicity": publicity,
     }
 
 

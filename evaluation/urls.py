@@ -1,0 +1,56 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("calls/<int:call_pk>/review/", views.review_desk, name="review-desk"),
+    path("calls/<int:call_pk>/review/formal/", views.formal_pass, name="formal-pass"),
+    path("calls/<int:call_pk>/review/rounds/", views.round_create, name="round-create"),
+    path("calls/<int:call_pk>/review/publicity/", views.publicity_create, name="publicity-create"),
+    path("rounds/<int:round_pk>/", views.round_detail, name="round-detail"),
+    path("rounds/<int:round_pk>/fill/", views.round_action, {"action": "fill"}, name="round-fill"),
+    path(
+        "rounds/<int:round_pk>/assign/",
+        views.round_action,
+        {"action": "assign"},
+        name="round-assign",
+    ),
+    path(
+        "rounds/<int:round_pk>/close/", views.round_action, {"action": "close"}, name="round-close"
+    ),
+    path(
+        "rounds/<int:round_pk>/propose/",
+        views.round_action,
+        {"action": "propose"},
+        name="round-propose",
+    ),
+    path("rounds/<int:round_pk>/ranking/", views.round_ranking, name="round-ranking"),
+    path(
+        "rounds/<int:round_pk>/ranking.xlsx",
+        views.round_ranking_export,
+        name="round-ranking-export",
+    ),
+    path("rounds/<int:round_pk>/sheets/<int:sheet_pk>/", views.sheet_detail, name="sheet-detail"),
+    path("reviews/", views.my_reviews, name="my-reviews"),
+    path("reviews/<int:assignment_pk>/", views.review_sheet, name="review-sheet"),
+    path("publicity/", views.publicity_list, name="publicity-list"),
+    path("publicity/<int:publicity_pk>/", views.publicity_detail, name="publicity-detail"),
+    path(
+        "publicity/<int:publicity_pk>/publish/",
+        views.publicity_action,
+        {"action": "publish"},
+        name="publicity-publish",
+    ),
+    path(
+        "publicity/<int:publicity_pk>/finalise/",
+        views.publicity_action,
+        {"action": "finalise"},
+        name="publicity-finalise",
+    ),
+    path(
+        "publicity/<int:publicity_pk>/objections/",
+        views.publicity_action,
+        {"action": "objection"},
+        name="publicity-objection",
+    ),
+]
