@@ -238,13 +238,14 @@ def round_ranking_export(request: HttpRequest, round_pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def sheet_detail(request: HttpRequest, round_pk: int, sheet_pk: int) -> HttpResponse:
-    review_round = _round_for_staff(request, round_pk)
+    # The sheet first: while the round is open another expert's sheet is invisible (404).
     sheet = visible_or_404(
-        ScoreSheet.objects.filter(assignment__round=review_round).select_related(
+        ScoreSheet.objects.filter(assignment__round_id=round_pk).select_related(
             "assignment__expert", "assignment__application__organization"
         ),
         pk=sheet_pk,
     )
+    review_round = _round_for_staff(request, round_pk)
     if request.method == "POST":
         try:
             services.sheet_reopen(

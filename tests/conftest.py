@@ -80,3 +80,16 @@ def browser(monkeypatch):
         )
         yield browser
         browser.close()
+
+
+def log_in(page, base, username):
+    """Log in through the login form, as a person would."""
+    import re
+
+    from portal.demo import DEMO_PASSWORD
+
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label(re.compile("^密码")).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{base}/")

@@ -5,21 +5,12 @@ import re
 
 import pytest
 
-from portal.demo import DEMO_PASSWORD
 from portal.uscc import with_check_digit
 from tests.books import SUB_INDUSTRIES, pdf_bytes, png_bytes
-from tests.conftest import ARTIFACTS
+from tests.conftest import ARTIFACTS, log_in
 
 pytestmark = pytest.mark.browser
 A, B = SUB_INDUSTRIES
-
-
-def log_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label(re.compile("^密码")).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
 
 
 def save_and_continue(page):

@@ -90,6 +90,16 @@ def workers(tmp_path, count=1, beat=False, **extra_env):
                 process.kill()
         for log in logs:
             log.close()
+        # A killed worker's session lingers until PostgreSQL notices; wait, so the test
+        # database can be dropped cleanly.
+        with connection.cursor() as cursor:
+            for _ in range(100):
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                if cursor.fetchone()[0] == 0:
+                    break
+                time.sleep(0.1)
 
 
 def logs_of(tmp_path):

@@ -382,3 +382,118 @@ def test_the_publicity_ends_by_itself_and_reminds_the_bureau(world, scored_setup
     with scopes_disabled():
         assert Publicity.objects.get(pk=publicity.pk).status == "ended"
     assert Notification.objects.filter(user=world.jm_manager, kind="publicity_end").exists()
+
+
+# --- through the pages ---------------------------------------------------------------------------------------
+def test_an_expert_asking_for_another_expert_s_sheet_gets_404(client, world, scored_setup):
+    application, review_round = scored_setup
+    found = assignments(review_round)
+    li, wang = found["expert_li"], found["expert_wang"]
+    sheet = score(world.expert_li, li, FULL)
+    client.force_login(world.expert_wang)
+    assert client.get(f"/reviews/{li.pk}/").status_code == 404
+    assert client.get(f"/rounds/{review_round.pk}/sheets/{sheet.pk}/").status_code == 404
+    assert client.get(f"/reviews/{wang.pk}/").status_code == 200
+    client.force_login(world.expert_li)
+    assert "83.64" in client.get(f"/reviews/{li.pk}/").content.decode()
+
+
+def test_the_ranking_page_query_count_does_not_grow(client, world, leading_call):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from portal.models import Organization
+    from portal.uscc import with_check_digit
+
+    with scopes_disabled():
+        rubric = Rubric.objects.get(code="leading-unit-rubric-2025")
+        review_round = ReviewRound.objects.create(
+            call=leading_call,
+            rubric=rubric,
+            name="r",
+            criteria=rubric.definition["criteria"],
+            created_by=world.jm_manager,
+        )
+    experts = [
+        world.expert_li,
+        world.expert_wang,
+        world.expert_sun,
+        world.expert_zhao,
+        world.expert_chen,
+    ]
+
+    def add(count, start):
+        with scopes_disabled():
+            for n in range(start, start + count):
+                organization = Organization.objects.create(
+                    uscc=with_check_digit(f"91440703MD{n:07d}"),
+                    name=f"排名企业{n}",
+                    home_bureau=world.jm,
+                )
+                application = Application.objects.create(
+                    call=leading_call,
+                    organization=organization,
+                    status="scored",
+                    created_by=world.jm_manager,
+                    sub_industries_index="|五金制品及零配件|",
+                )
+                for expert in experts:
+                    assignment = ExpertAssignment.objects.create(
+                        round=review_round,
+                        application=application,
+                        expert=expert,
+                        status="submitted",
+                    )
+                    ScoreSheet.objects.create(
+                        assignment=assignment,
+                        status="submitted",
+                        scores={k: str(n % 10) for k in FULL},
+                    )
+
+    client.force_login(world.jm_manager)
+    add(2, 0)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(f"/rounds/{review_round.pk}/ranking/").status_code == 200
+    add(12, 2)
+    with CaptureQueriesContext(connection) as many:
+        body = client.get(f"/rounds/{review_round.pk}/ranking/").content.decode()
+    assert len(many) == len(few)
+    assert "5/5" in body
+    response = client.get(f"/rounds/{review_round.pk}/ranking.xlsx")
+    assert response.status_code == 200 and response["Content-Type"].startswith(
+        "application/vnd.openxmlformats"
+    )
+
+
+def test_objections_take_hostile_input_without_failing(client, world, scored_setup):
+    application, review_round = scored_setup
+    with scopes_disabled():
+        Application.objects.filter(pk=application.pk).update(status="proposed")
+    staff = act(world.jm_manager)
+    with visibility_scope(staff):
+        publicity = services.publicity_create(
+            visibility=staff,
+            call=review_round.call,
+            title="公示",
+            body="",
+            days=5,
+            contact="",
+            actor=world.jm_manager,
+        )
+        services.publicity_publish(visibility=staff, publicity=publicity, actor=world.jm_manager)
+    url = f"/publicity/{publicity.pk}/"
+    assert client.get(url).status_code == 200  # public, no login
+    empty = client.post(url, {"name": "", "contact": "", "text": ""})
+    assert empty.status_code == 200 and "此字段不能为空" in empty.content.decode()
+    nasty = client.post(
+        url,
+        {
+            "name": "<script>alert(1)</script>",
+            "contact": "x" * 500,
+            "text": "a\x00b" * 10,
+            "entry": "abc",
+        },
+    )
+    assert nasty.status_code in (200, 302) and b"<script>alert(1)</script>" not in nasty.content
+    client.force_login(world.jm_manager)
+    assert "&lt;script&gt;" in client.get(url).content.decode()
