@@ -8,7 +8,14 @@ class ApplicationsConfig(AppConfig):
     verbose_name = _("Calls and applications")
 
     def ready(self) -> None:
-        from . import deadlines  # noqa: F401 - registers the deadline kinds
+        from portal import bundles
+
+        from . import (
+            deadlines,  # noqa: F401 - registers the deadline kinds
+            documents,
+        )
+
+        bundles.register(documents.KIND, documents.build)
         from .templates_loader import sync_shipped_templates
 
         post_migrate.connect(

@@ -535,6 +535,9 @@ def _submit(application: Application, actor: User, now: datetime) -> Application
         actor=actor,
         fields=["submitted_at", "content_hash"],
     )
+    from .documents import request_bundle
+
+    request_bundle(application)  # the stamped PDF is generated after commit (000 §五)
     return application
 
 

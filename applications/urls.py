@@ -76,4 +76,14 @@ urlpatterns = [
         {"action": "recommend"},
         name="application-recommend",
     ),
+    path(
+        "applications/<int:application_pk>/book.docx",
+        views.application_docx,
+        name="application-docx",
+    ),
+    path(
+        "applications/<int:application_pk>/pdf/",
+        views.application_bundle,
+        name="application-bundle",
+    ),
 ]

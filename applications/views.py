@@ -17,7 +17,7 @@ from portal.templatetags.portal_tags import join_list
 from portal.views import paginate
 from portal.visibility import visible_or_404
 
-from . import exports, selectors, services
+from . import documents, exports, selectors, services
 from .attachments import CONTENT_TYPES, KIND_LABELS
 from .book import localized
 from .forms import CallForm, CorrectionForm, RecommendationForm, TemplateEditForm
@@ -417,6 +417,7 @@ def application_detail(request: HttpRequest, application_pk: int) -> HttpRespons
             ),
             "correction_form": CorrectionForm(),
             "status_labels": dict(Application.Status.choices),
+            "bundle": application.bundles.filter(kind=documents.KIND).first(),
             "recommendation_form": RecommendationForm(),
         },
     )
@@ -700,3 +701,30 @@ def application_book(request: HttpRequest, application_pk: int) -> HttpResponse:
             "attachments": list(application.attachments.all()),
         },
     )
+
+
+@login_required
+def application_docx(request: HttpRequest, application_pk: int) -> HttpResponse:
+    from urllib.parse import quote
+
+    application = _load(request, application_pk)
+    response = HttpResponse(
+        documents.docx_bytes(application),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response["Content-Disposition"] = (
+        f"attachment; filename*=UTF-8''{quote(application.organization.name + '.docx')}"
+    )
+    return response
+
+
+@login_required
+@require_POST
+def application_bundle(request: HttpRequest, application_pk: int) -> HttpResponse:
+    """Generate the stamped PDF again (after a seal upload, or after a failure)."""
+    application = _load(request, application_pk)
+    if not _is_member(request, application) or not application.submitted_at:
+        raise PermissionDenied
+    documents.request_bundle(application)
+    messages.success(request, _("The PDF is being generated."))
+    return redirect("application-detail", application_pk=application.pk)

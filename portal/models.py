@@ -1,9 +1,12 @@
 """Accounts and tenancy: users, bureaus, organizations, memberships, and the audit trail."""
 
+import uuid
+
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .scoping import VisibleManager
@@ -77,6 +80,11 @@ class Bureau(models.Model):
         return self.name
 
 
+def seal_path(instance: "Organization", filename: str) -> str:
+    # A generated name: the uploaded name is never a path.
+    return f"seals/{uuid.uuid4().hex}.png"
+
+
 class Organization(models.Model):
     """An enterprise or institution, identified by its unified social credit code."""
 
@@ -100,6 +108,15 @@ class Organization(models.Model):
     contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
+    seal = models.FileField(
+        _("seal"),
+        upload_to=seal_path,
+        blank=True,
+        max_length=255,
+        help_text=_(
+            "A PNG of the official seal on a transparent background, printed on generated documents."
+        ),
+    )
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -423,3 +440,59 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.kind} email={self.email}"
+
+
+def bundle_path(instance: "DocumentBundle", filename: str) -> str:
+    return (
+        f"bundles/{timezone.now():%Y/%m}/{instance.kind}-{instance.pk}-{uuid.uuid4().hex[:8]}.pdf"
+    )
+
+
+class DocumentBundle(models.Model):
+    """A generated PDF (e.g. the stamped application book) with its verification code and hash."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RENDERING = "rendering", _("being generated")
+        DONE = "done", _("ready")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(max_length=32)
+    application = models.ForeignKey(
+        "applications.Application",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="bundles",
+    )
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    bureau = models.ForeignKey(
+        Bureau, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    source_hash = models.CharField(max_length=64)
+    code = models.CharField(_("verification code"), max_length=14, unique=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    file = models.FileField(upload_to=bundle_path, max_length=255, blank=True)
+    pages = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = VisibleManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "application"],
+                condition=Q(application__isnull=False),
+                name="bundle_one_per_application",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.code} ({self.status})"

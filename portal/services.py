@@ -1,6 +1,8 @@
 """Write use cases of the portal core. Keyword-only, typed; each checks permission, validates,
 saves and records the audit event. Services never see the request."""
 
+from typing import Any
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -254,3 +256,53 @@ def reminder_policy_set(
         detail={"kind": kind, "offsets": offsets},
     )
     return policy
+
+
+SEAL_MAX_BYTES = 2 * 1024 * 1024
+
+
+def organization_seal_set(
+    *, visibility: Visibility, organization: Organization, upload: Any
+) -> Organization:
+    """An organization admin uploads its seal: a PNG with a transparent background (checked), so
+    the portal prints the real seal and never draws one."""
+    from PIL import Image, UnidentifiedImageError
+
+    if not (visibility.is_operator or organization.pk in visibility.admin_organization_ids):
+        raise PermissionDenied
+    if upload.size > SEAL_MAX_BYTES:
+        raise ValidationError(_("The seal image is larger than 2 MB."))
+    try:
+        with Image.open(upload) as image:
+            image.load()
+            if image.format != "PNG":
+                raise ValidationError(_("The seal must be a PNG file."))
+            if not (200 <= min(image.size) and max(image.size) <= 4000):
+                raise ValidationError(
+                    _("The seal image must be between 200 and 4000 pixels wide and high.")
+                )
+            alpha = image.convert("RGBA").getchannel("A")
+            low, _high = alpha.getextrema()
+            if low == 255:
+                raise ValidationError(
+                    _(
+                        "The seal needs a transparent background: save it as a PNG with transparency."
+                    )
+                )
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+        raise ValidationError(_("The file is not a readable PNG image.")) from error
+    upload.seek(0)
+    old = organization.seal.name if organization.seal else ""
+    organization.seal.save("seal.png", upload, save=False)
+    organization.save(update_fields=["seal", "updated_at"])
+    if old:
+        organization.seal.storage.delete(old)
+    audit.record(
+        action="seal_uploaded",
+        outcome=AuditEvent.Outcome.SUCCESS,
+        organization=organization,
+        bureau=organization.home_bureau,
+        object_type="portal.organization",
+        object_id=str(organization.pk),
+    )
+    return organization

@@ -91,3 +91,17 @@ def send_notification_email(notification_id: int) -> None:
         Notification.objects.filter(pk=notification_id).update(
             email_status=Notification.EmailStatus.FAILED
         )
+
+
+@shared_task(
+    name="portal.tasks.render_document_bundle",
+    ignore_result=True,
+    acks_late=True,
+    time_limit=30 * 60,
+    soft_time_limit=29 * 60,
+)
+def render_document_bundle(bundle_id: int) -> bool:
+    """Render a generated document; safe to run twice (the render is claimed)."""
+    from .bundles import bundle_render
+
+    return bundle_render(bundle_id)

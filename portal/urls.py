@@ -5,7 +5,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from . import api, inbox_views, views
+from . import api, document_views, inbox_views, views
 from .forms import LoginForm
 
 router = SimpleRouter()
@@ -37,6 +37,14 @@ urlpatterns = [
     path("bureaus/", views.bureau_list, name="bureau-list"),
     path("bureaus/<int:bureau_pk>/", views.bureau_detail, name="bureau-detail"),
     path("audit/", views.audit_list, name="audit-list"),
+    path(
+        "organizations/<int:organization_pk>/seal/",
+        document_views.seal_upload,
+        name="organization-seal",
+    ),
+    path("documents/<int:bundle_pk>/", document_views.bundle_download, name="bundle-download"),
+    path("documents/<int:bundle_pk>/status/", document_views.bundle_status, name="bundle-status"),
+    path("verify/", document_views.verify, name="verify"),
     path("inbox/", inbox_views.inbox, name="inbox"),
     path("inbox/read-all/", inbox_views.inbox_read_all, name="inbox-read-all"),
     path(

@@ -51,6 +51,7 @@ from .models import (
     AuditEvent,
     Bureau,
     Deadline,
+    DocumentBundle,
     Membership,
     Organization,
     Role,
@@ -252,6 +253,13 @@ RULES: dict[type[models.Model], Rule] = {
     CorrectionRequest: lambda v: application_q(v, "application__"),
     Deadline: lambda v: (
         Q(bureau_id__in=v.staff_bureau_ids) | Q(organization_id__in=v.organization_ids)
+    ),
+    DocumentBundle: lambda v: (
+        (Q(application__isnull=False) & application_q(v, "application__"))
+        | (
+            Q(application__isnull=True)
+            & (Q(bureau_id__in=v.staff_bureau_ids) | Q(organization_id__in=v.organization_ids))
+        )
     ),
     Rubric: lambda v: Q(owner_bureau__isnull=True) | Q(owner_bureau_id__in=v.staff_bureau_ids),
     ExpertProfile: lambda v: Q(user_id=v.user_id) | Q(user_id__in=_expert_in_pool_of(v)),

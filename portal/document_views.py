@@ -1,0 +1,77 @@
+"""Downloading generated documents, uploading a seal, and the public verification page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import bundles, services
+from .models import DocumentBundle, Organization
+from .params import text_param
+from .visibility import visible_or_404
+
+
+@login_required
+def bundle_status(request: HttpRequest, bundle_pk: int) -> HttpResponse:
+    """The progress fragment the application page polls (htmx) until the PDF is ready."""
+    bundle = visible_or_404(DocumentBundle.objects.all(), pk=bundle_pk)
+    return render(request, "documents/bundle_status.html", {"bundle": bundle})
+
+
+@login_required
+def bundle_download(request: HttpRequest, bundle_pk: int) -> HttpResponse:
+    bundle = visible_or_404(DocumentBundle.objects.all(), pk=bundle_pk)
+    if bundle.status != DocumentBundle.Status.DONE or not bundle.file:
+        raise Http404
+    try:
+        handle = bundle.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=f"{bundle.code}.pdf", content_type="application/pdf"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def seal_upload(request: HttpRequest, organization_pk: int) -> HttpResponse:
+    organization = visible_or_404(Organization.objects.all(), pk=organization_pk)
+    upload = request.FILES.get("seal")
+    if upload is None:
+        messages.error(request, _("Choose a PNG file of the seal."))
+    else:
+        try:
+            services.organization_seal_set(
+                visibility=request.visibility.resolve(), organization=organization, upload=upload
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        except PermissionDenied:
+            raise
+        else:
+            messages.success(
+                request, _("The seal is saved. Documents generated from now on carry it.")
+            )
+    return redirect("organization-detail", organization_pk=organization.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    """Anyone checks a printed or emailed copy: the code, and optionally the file itself."""
+    result, code = None, ""
+    if request.method == "POST" or request.GET.get("code"):
+        code = bundles.normalise_code(
+            text_param(request.POST if request.method == "POST" else request.GET, "code", 40)
+        )
+        upload = request.FILES.get("file") if request.method == "POST" else None
+        if upload is not None and upload.size > 200 * 1024 * 1024:
+            messages.error(request, _("The file is too large to check here."))
+            upload = None
+        result = bundles.bundle_verify(code, upload) if code else None
+    return render(request, "documents/verify.html", {"result": result, "code": code})
