@@ -28,6 +28,7 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "publicity_pk": lambda foreign: (
         foreign["publicity"].pk
     ),  # a draft: published notices are public
+    "bundle_pk": lambda foreign: foreign["bundle"].pk,
 }
 
 # persona -> which tenant is foreign to them (never visible)
@@ -117,6 +118,16 @@ def tenant_objects(bureau, organization) -> dict:
         )
         sheet = ScoreSheet.objects.create(assignment=assignment, status="submitted")
         publicity = Publicity.objects.create(call=call, title="draft", created_by=operator)
+        from portal.models import DocumentBundle
+
+        bundle = DocumentBundle.objects.create(
+            kind="application_book",
+            application=application,
+            source_hash="x",
+            code=f"WALK-{application.pk:04d}-0000",
+            status="done",
+            file="bundles/none.pdf",
+        )
     return {
         "bureau": bureau,
         "organization": organization,
@@ -130,6 +141,7 @@ def tenant_objects(bureau, organization) -> dict:
         "assignment": assignment,
         "sheet": sheet,
         "publicity": publicity,
+        "bundle": bundle,
     }
 
 
