@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test lint messages messages-check clean
+.PHONY: run test bench install install-test lint messages messages-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ run: install
 test: install-test lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+## make bench: speed and memory as ratios against a lower bound measured in the same run.
+bench: install
+	$(BIN)/python scripts/bench.py
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -8,7 +8,15 @@ class EvaluationConfig(AppConfig):
     verbose_name = _("Review and evaluation")
 
     def ready(self) -> None:
-        from . import deadlines  # noqa: F401 - registers the deadline kinds
+        from portal import bundles
+
+        from . import (
+            deadlines,  # noqa: F401 - registers the deadline kinds
+            documents,
+        )
+
+        bundles.register(documents.RANKING, documents.build_ranking)
+        bundles.register(documents.PUBLICITY, documents.build_publicity)
         from .rubrics_loader import sync_shipped_rubrics
 
         post_migrate.connect(

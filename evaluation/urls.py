@@ -53,4 +53,6 @@ urlpatterns = [
         {"action": "objection"},
         name="publicity-objection",
     ),
+    path("rounds/<int:round_pk>/ranking.pdf", views.round_ranking_pdf, name="round-ranking-pdf"),
+    path("publicity/<int:publicity_pk>/pdf/", views.publicity_pdf, name="publicity-pdf"),
 ]

@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from applications.models import Application, Call
-from portal.models import BUREAU_ROLES, Role
+from portal.models import BUREAU_ROLES, DocumentBundle, Role
 from portal.params import int_param, text_param
 from portal.views import paginate
 from portal.visibility import visible_or_404
 
-from . import exports, selectors, services
+from . import documents, exports, selectors, services
 from .models import (
     ExpertAssignment,
     Objection,
@@ -223,6 +223,9 @@ def round_ranking(request: HttpRequest, round_pk: int) -> HttpResponse:
         request,
         "evaluation/ranking.html",
         {
+            "bundle": DocumentBundle.objects.filter(
+                kind=documents.RANKING, subject_key=f"round:{review_round.pk}"
+            ).first(),
             "round": review_round,
             "groups": selectors.ranking(review_round),
             "is_manager": _is_call_staff(request, review_round.call, MANAGERS),
@@ -468,6 +471,11 @@ def publicity_detail(request: HttpRequest, publicity_pk: int) -> HttpResponse:
             "posted": request.POST if form_errors else {},
             "is_manager": request.user.is_authenticated
             and _is_call_staff(request, publicity.call, MANAGERS),
+            "bundle": DocumentBundle.objects.filter(
+                kind=documents.PUBLICITY, subject_key=f"publicity:{publicity.pk}"
+            ).first()
+            if staff
+            else None,
         },
     )
 
@@ -514,4 +522,26 @@ def publicity_action(request: HttpRequest, publicity_pk: int, action: str) -> Ht
             messages.success(request, _("The handling is recorded."))
     except ValidationError as error:
         _flash(request, error)
+    return redirect("publicity-detail", publicity_pk=publicity.pk)
+
+
+@login_required
+@require_POST
+def round_ranking_pdf(request: HttpRequest, round_pk: int) -> HttpResponse:
+    review_round = _round_for_staff(request, round_pk)
+    documents.request_ranking(review_round)
+    messages.success(request, _("The PDF is being generated."))
+    return redirect("round-ranking", round_pk=review_round.pk)
+
+
+@login_required
+@require_POST
+def publicity_pdf(request: HttpRequest, publicity_pk: int) -> HttpResponse:
+    publicity = visible_or_404(
+        Publicity.objects.select_related("call", "call__bureau"), pk=publicity_pk
+    )
+    if not _is_call_staff(request, publicity.call):
+        raise PermissionDenied
+    documents.request_publicity(publicity)
+    messages.success(request, _("The PDF is being generated."))
     return redirect("publicity-detail", publicity_pk=publicity.pk)

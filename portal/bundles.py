@@ -43,25 +43,30 @@ def bundle_request(
     application: Any = None,
     organization: Organization | None = None,
     bureau: Bureau | None = None,
+    subject_key: str = "",
 ) -> DocumentBundle:
     """Ask for a document; queue its rendering after commit unless it is already current."""
     if kind not in BUILDERS:
         raise LookupError(f"no builder for {kind!r}")
     with visibility_scope(Visibility.system()), transaction.atomic():
-        bundle = (
-            DocumentBundle.objects.select_for_update()
-            .filter(kind=kind, application=application)
-            .first()
-            if application
-            else None
-        )
+        if application is not None:
+            existing = DocumentBundle.objects.filter(kind=kind, application=application)
+        elif subject_key:
+            existing = DocumentBundle.objects.filter(kind=kind, subject_key=subject_key)
+        else:
+            existing = DocumentBundle.objects.none()
+        bundle = existing.select_for_update().first()
         if (
             bundle
             and bundle.source_hash == source
             and bundle.status != DocumentBundle.Status.FAILED
         ):
             return bundle
-        subject_id = application.pk if application else (organization.pk if organization else 0)
+        subject_id = (
+            application.pk
+            if application is not None
+            else int(hashlib.sha256(subject_key.encode()).hexdigest()[:8], 16)
+        )
         fields = {
             "source_hash": source,
             "code": verification_code(kind, subject_id, source),
@@ -73,7 +78,9 @@ def bundle_request(
             "bureau": bureau,
         }
         if bundle is None:
-            bundle = DocumentBundle(kind=kind, application=application, **fields)
+            bundle = DocumentBundle(
+                kind=kind, application=application, subject_key=subject_key, **fields
+            )
             bundle.save()
         else:
             for name, value in fields.items():

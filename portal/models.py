@@ -471,6 +471,8 @@ class DocumentBundle(models.Model):
     bureau = models.ForeignKey(
         Bureau, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    # What the document is of, for documents not tied to one application (e.g. "round:12").
+    subject_key = models.CharField(max_length=64, blank=True)
     source_hash = models.CharField(max_length=64)
     code = models.CharField(_("verification code"), max_length=14, unique=True)
     sha256 = models.CharField(max_length=64, blank=True)
@@ -491,7 +493,12 @@ class DocumentBundle(models.Model):
                 fields=["kind", "application"],
                 condition=Q(application__isnull=False),
                 name="bundle_one_per_application",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "subject_key"],
+                condition=~Q(subject_key=""),
+                name="bundle_one_per_subject",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -497,3 +497,31 @@ def test_objections_take_hostile_input_without_failing(client, world, scored_set
     assert nasty.status_code in (200, 302) and b"<script>alert(1)</script>" not in nasty.content
     client.force_login(world.jm_manager)
     assert "&lt;script&gt;" in client.get(url).content.decode()
+
+
+def test_the_ranking_and_the_notice_come_as_verifiable_pdfs(
+    client, world, scored_setup, django_capture_on_commit_callbacks
+):
+    from pypdf import PdfReader
+
+    from portal import bundles
+    from portal.models import DocumentBundle
+
+    application, review_round = scored_setup
+    for assignment in [a for a in assignments(review_round).values() if a.status == "assigned"]:
+        score(assignment.expert, assignment, FULL)
+    client.force_login(world.jm_manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/rounds/{review_round.pk}/ranking.pdf").status_code == 302
+    with scopes_disabled():
+        bundle = DocumentBundle.objects.get(kind="ranking_table")
+    text = "".join(page.extract_text() for page in PdfReader(bundle.file.path).pages)
+    assert "83.64" in text and "评分表" in text and "赵研究员" in text
+    assert bundles.bundle_verify(bundle.code).found
+    assert "下载盖章 PDF" in client.get(f"/rounds/{review_round.pk}/ranking/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # nothing changed: the same file is kept
+        client.post(f"/rounds/{review_round.pk}/ranking.pdf")
+    with scopes_disabled():
+        assert DocumentBundle.objects.get(kind="ranking_table").sha256 == bundle.sha256
+    client.force_login(world.gz_manager)
+    assert client.post(f"/rounds/{review_round.pk}/ranking.pdf").status_code == 404
