@@ -24,7 +24,12 @@ from django.utils import timezone
 from portal.celery import app as celery_app
 from portal.models import Deadline, Notification, Reminder, User, WorkerHeartbeat
 
-pytestmark = [pytest.mark.celery_live, pytest.mark.xdist_group("celery")]
+pytestmark = [
+    pytest.mark.celery_live,
+    pytest.mark.xdist_group("celery"),
+    # The suite runs tasks eagerly; these tests send to real workers on purpose.
+    pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored"),
+]
 
 
 def require_services():
