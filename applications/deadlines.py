@@ -3,19 +3,14 @@
 from django.utils.translation import gettext_lazy as _
 
 from portal.deadlines import DeadlineKind, register
-from portal.models import ORGANIZATION_ROLES, Deadline, Membership
+from portal.models import Deadline
+from portal.selectors import organization_member_ids
 
 from .models import Application, Call, CorrectionRequest
 
 
 def _members_of(organization_ids) -> list[int]:
-    return list(
-        Membership.all_objects.filter(
-            organization_id__in=organization_ids, role__in=ORGANIZATION_ROLES, user__is_active=True
-        )
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
+    return organization_member_ids(organization_ids)
 
 
 def call_close_recipients(deadline: Deadline) -> list[int]:

@@ -3,20 +3,15 @@
 from django.utils.translation import gettext_lazy as _
 
 from portal.deadlines import DeadlineKind, register
-from portal.models import Deadline, Membership, Role
+from portal.models import Deadline, Role
+from portal.selectors import bureau_user_ids
 
 from .models import Publicity
 
 
 def publicity_recipients(deadline: Deadline) -> list[int]:
     """The issuing bureau's managers, who finalise the selection."""
-    return list(
-        Membership.all_objects.filter(
-            bureau_id=deadline.bureau_id,
-            role__in=[Role.BUREAU_MANAGER, Role.BUREAU_ADMIN],
-            user__is_active=True,
-        ).values_list("user_id", flat=True)
-    )
+    return bureau_user_ids(deadline.bureau_id, [Role.BUREAU_MANAGER, Role.BUREAU_ADMIN])
 
 
 def publicity_end_action(deadline: Deadline) -> None:

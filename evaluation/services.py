@@ -16,8 +16,9 @@ from applications.models import Application, Call
 from applications.services import answers_of, lock_application, transition
 from pilots.models import Alliance, AllianceMember, BenchmarkTitle, LeadingUnit, PilotProgramme
 from portal import audit, deadlines
-from portal.models import BUREAU_ROLES, AuditEvent, Membership, Organization, Role, User
+from portal.models import BUREAU_ROLES, AuditEvent, Organization, Role, User
 from portal.scoping import visibility_scope
+from portal.selectors import expert_pool_ids, is_member
 from portal.visibility import Visibility
 
 from .models import (
@@ -105,19 +106,16 @@ def round_create(
 
 def expert_pool(call: Call) -> list[User]:
     """The experts of the issuing bureau's pool, active accounts only."""
-    ids = Membership.all_objects.filter(role=Role.EXPERT, bureau_id=call.bureau_id).values(
-        "user_id"
-    )
+    ids = expert_pool_ids(call.bureau_id)
     return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
 
 
 def conflict_reason(expert: User, application: Application) -> str:
     """Why an expert may not score a book, or "": they belong to the applicant, or work for it or
     for one of its alliance partners (DESIGN.md §4; 004 §2.2.13 on secrets)."""
-    if Membership.all_objects.filter(
-        user=expert, organization_id=application.organization_id
-    ).exists():
+    if is_member(expert.pk, application.organization_id):
         return _("The expert belongs to the applicant.")
+    # The conflict check reads the expert's employer as the portal, whoever assigns.
     profile = ExpertProfile._base_manager.filter(user=expert).first()
     if profile and profile.employer_uscc:
         if profile.employer_uscc == application.organization.uscc:
@@ -618,6 +616,7 @@ def _create_outcome(application: Application, now: datetime) -> Any:
         ]
         rows = (answers.get("alliance") or {}).get("rows", [])
         registered = dict(
+            # Which alliance partners are registered organizations, across tenants, to link them.
             Organization._base_manager.filter(uscc__in=[r.get("uscc") for r in rows]).values_list(
                 "uscc", "pk"
             )

@@ -180,7 +180,7 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = VisibleManager()
-    # Unscoped on purpose: only portal.visibility reads it, to learn a user's own memberships.
+    # Unscoped on purpose, read only by portal.visibility and portal.selectors (system decisions).
     all_objects = models.Manager()  # noqa: DJ012 - must follow objects, the default manager
 
     class Meta:

@@ -1,8 +1,18 @@
 """Reads of the portal core, always inside the caller's visibility scope."""
 
+from typing import Any
+
 from django.db.models import Count, Q, QuerySet
 
-from .models import AuditEvent, Bureau, Organization, WorkerHeartbeat
+from .models import (
+    ORGANIZATION_ROLES,
+    AuditEvent,
+    Bureau,
+    Membership,
+    Organization,
+    Role,
+    WorkerHeartbeat,
+)
 
 
 def organization_list(*, search: str = "", bureau_id: int | None = None) -> QuerySet[Organization]:
@@ -35,3 +45,32 @@ def audit_events(*, action: str = "", outcome: str = "") -> QuerySet[AuditEvent]
 
 def latest_heartbeat() -> WorkerHeartbeat | None:
     return WorkerHeartbeat.objects.order_by("-beat_at").first()
+
+
+# --- who, decided by the portal itself -------------------------------------------------------------
+# Memberships are read unscoped only here and in portal.visibility: the portal itself works out
+# whom to notify and who is in a pool (system decisions; nothing here is shown to a user as is).
+def organization_member_ids(organization_ids: Any) -> list[int]:
+    return list(
+        Membership.all_objects.filter(
+            organization_id__in=organization_ids, role__in=ORGANIZATION_ROLES, user__is_active=True
+        )
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def bureau_user_ids(bureau_id: int | None, roles: Any) -> list[int]:
+    return list(
+        Membership.all_objects.filter(
+            bureau_id=bureau_id, role__in=roles, user__is_active=True
+        ).values_list("user_id", flat=True)
+    )
+
+
+def expert_pool_ids(bureau_id: int) -> Any:
+    return Membership.all_objects.filter(role=Role.EXPERT, bureau_id=bureau_id).values("user_id")
+
+
+def is_member(user_id: int, organization_id: int) -> bool:
+    return Membership.all_objects.filter(user_id=user_id, organization_id=organization_id).exists()
