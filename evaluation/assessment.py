@@ -1,0 +1,127 @@
+"""The SME digital-level assessment (中小企业数字化水平评测, 2024 index) as an engine over data.
+
+The index lives in ``shipped_indices/*.json`` (questions, options, points, bands, scenarios and
+the level rule), so a new version of the index is a data change. Answers are
+``{"items": {item: option | [options]}, "inputs": {count: number}, "scenarios": {key: 1–4}}``.
+
+* ``single``/``multiple`` items score their chosen options' points (a multiple item is capped at
+  its points);
+* ``ratio_band`` items compute a share from two counts (e.g. networked / all production
+  equipment) and score the band it falls in: the first band includes its lower edge, the others
+  are (lower, upper];
+* the level is the highest whose rule holds: base points (基础 + 管理 + 成效) at least the
+  minimum, and enough scenarios graded at least the level, of which enough constraint scenarios.
+"""
+
+import json
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+SHIPPED = Path(__file__).resolve().parent / "shipped_indices"
+TWO = Decimal("0.01")
+
+
+def load_index(version: int = 2024) -> dict[str, Any]:
+    for path in SHIPPED.glob("*.json"):
+        index = json.loads(path.read_text(encoding="utf-8"))
+        if index["version"] == version:
+            return index
+    raise LookupError(f"no digital-level index version {version}")
+
+
+@dataclass
+class AssessmentResult:
+    items: dict[str, Decimal] = field(default_factory=dict)
+    dimensions: dict[str, Decimal] = field(default_factory=dict)
+    base: Decimal = Decimal(0)
+    rates: dict[str, Decimal] = field(default_factory=dict)
+    scenario_levels: dict[str, int] = field(default_factory=dict)
+    level: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def _number(value: Any) -> Decimal | None:
+    try:
+        number = Decimal(str(value).strip())
+    except Exception:  # noqa: BLE001 - any unreadable input is reported, not raised
+        return None
+    return number if number.is_finite() and number >= 0 else None
+
+
+def band_points(rate: Decimal, bands: list[list[float]]) -> Decimal:
+    for position, (lower, upper, points) in enumerate(bands):
+        low, high = Decimal(str(lower)), Decimal(str(upper))
+        if (low <= rate if position == 0 else low < rate) and rate <= high:
+            return Decimal(str(points))
+    return Decimal(0)
+
+
+def score(index: dict[str, Any], answers: dict[str, Any]) -> AssessmentResult:
+    result = AssessmentResult()
+    chosen = answers.get("items") or {}
+    inputs = answers.get("inputs") or {}
+    for dimension in index["dimensions"]:
+        total = Decimal(0)
+        for item in dimension["items"]:
+            key = item["key"]
+            if item["type"] == "ratio_band":
+                numerator = _number(inputs.get(item["numerator"]["key"]))
+                denominator = _number(inputs.get(item["denominator"]["key"]))
+                if numerator is None or denominator is None or denominator == 0:
+                    result.problems.append(
+                        f"{item['label']}：请填写{item['denominator']['label']}和{item['numerator']['label']}"
+                    )
+                    points = Decimal(0)
+                elif numerator > denominator:
+                    result.problems.append(
+                        f"{item['label']}：{item['numerator']['label']}不能多于{item['denominator']['label']}"
+                    )
+                    points = Decimal(0)
+                else:
+                    rate = (numerator * 100 / denominator).quantize(TWO, rounding=ROUND_HALF_UP)
+                    result.rates[key] = rate
+                    points = band_points(rate, item["bands"])
+            else:
+                options = {o["key"]: Decimal(str(o["points"])) for o in item["options"]}
+                picked = chosen.get(key)
+                picked = [picked] if isinstance(picked, str) else list(picked or [])
+                unknown = [p for p in picked if p not in options]
+                if unknown or (item["type"] == "single" and len(picked) > 1):
+                    result.problems.append(f"{item['label']}：选项无效")
+                    picked = [p for p in picked if p in options][
+                        : 1 if item["type"] == "single" else None
+                    ]
+                if not picked and item["type"] == "single":
+                    result.problems.append(f"{item['label']}：请选择一项")
+                points = min(
+                    sum((options[p] for p in set(picked)), Decimal(0)), Decimal(str(item["points"]))
+                )
+            result.items[key] = points
+            total += points
+        result.dimensions[dimension["key"]] = total.quantize(TWO, rounding=ROUND_HALF_UP)
+    result.base = sum(result.dimensions.values(), Decimal(0)).quantize(TWO, rounding=ROUND_HALF_UP)
+
+    grades = answers.get("scenarios") or {}
+    constraint = {s["key"] for s in index["scenarios"] if s["constraint"]}
+    for scenario in index["scenarios"]:
+        grade = grades.get(scenario["key"])
+        try:
+            grade = int(grade)
+        except (TypeError, ValueError):
+            grade = 0
+        if not 1 <= grade <= 4:
+            result.problems.append(f"{scenario['label']}：请评定 1–4 级")
+            grade = 0
+        result.scenario_levels[scenario["key"]] = grade
+    for rule in index["levels"]:  # highest level first
+        reached = [k for k, g in result.scenario_levels.items() if g >= rule["scenario_level"]]
+        if (
+            result.base >= Decimal(str(rule["min_score"]))
+            and len(reached) >= rule["min_scenarios"]
+            and len([k for k in reached if k in constraint]) >= rule["min_constraint"]
+        ):
+            result.level = rule["level"]
+            break
+    return result
