@@ -138,3 +138,171 @@ class PilotProgramme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PilotEnterprise(models.Model):
+    """An SME enrolled for transformation by a leading unit (试点企业, 000 §四; 002 §二)."""
+
+    class Scale(models.TextChoices):
+        MEDIUM = "medium", _("medium")
+        SMALL = "small", _("small")
+        MICRO = "micro", _("micro")
+
+    class Tier(models.TextChoices):
+        NONE = "none", _("none")
+        INNOVATIVE = "innovative", _("innovative SME")
+        SPECIALISED = "specialised", _("specialised and sophisticated SME")
+        LITTLE_GIANT = "little_giant", _("little giant")
+
+    class Status(models.TextChoices):
+        ENROLLED = "enrolled", _("enrolled")
+        CONTRACTED = "contracted", _("task book signed")
+        IN_TRANSFORMATION = "in_transformation", _("in transformation")
+        COMPLETED = "completed", _("completed")
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("enterprise"),
+        on_delete=models.PROTECT,
+        related_name="pilot_enrolments",
+    )
+    leading_unit = models.ForeignKey(
+        LeadingUnit,
+        verbose_name=_("leading unit"),
+        on_delete=models.PROTECT,
+        related_name="enterprises",
+    )
+    bureau = models.ForeignKey(
+        Bureau, verbose_name=_("county bureau"), on_delete=models.PROTECT, related_name="+"
+    )
+    sub_industry = models.CharField(_("sub-industry"), max_length=100)
+    scale = models.CharField(_("size"), max_length=16, choices=Scale.choices)
+    above_scale = models.BooleanField(_("above designated size"))
+    tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, default=Tier.NONE)
+    revenue = models.DecimalField(
+        _("last year's revenue (10k yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    profit = models.DecimalField(
+        _("last year's profit (10k yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=24, choices=Status.choices, default=Status.ENROLLED
+    )
+    enrolled_at = models.DateTimeField(_("enrolled at"), auto_now_add=True)
+
+    objects = VisibleManager()
+
+    class Meta:
+        verbose_name = _("pilot enterprise")
+        verbose_name_plural = _("pilot enterprises")
+        ordering = ["organization__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "leading_unit"], name="enterprise_once_per_leading_unit"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.organization)
+
+
+class EnterpriseFileSection(models.Model):
+    """One part of the one-enterprise-one-file record (一企一档, 002 附2), as typed."""
+
+    enterprise = models.ForeignKey(
+        PilotEnterprise, on_delete=models.CASCADE, related_name="file_sections"
+    )
+    key = models.CharField(max_length=64)
+    data = models.JSONField(default=dict)
+    version = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        "portal.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = VisibleManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "key"], name="file_section_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id}:{self.key}"
+
+
+class EnterpriseFileRevision(models.Model):
+    """The history of the record: every saved version of every part, with who and when."""
+
+    enterprise = models.ForeignKey(
+        PilotEnterprise, on_delete=models.CASCADE, related_name="file_revisions"
+    )
+    key = models.CharField(max_length=64)
+    data = models.JSONField()
+    version = models.PositiveIntegerField()
+    saved_at = models.DateTimeField(auto_now_add=True)
+    saved_by = models.ForeignKey(
+        "portal.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = VisibleManager()
+
+    class Meta:
+        ordering = ["-saved_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id}:{self.key} v{self.version}"
+
+
+class TaskBook(models.Model):
+    """The tripartite transformation task book (改造任务书, 002 附3): 甲 the county bureau,
+    乙 the enterprise, 丙 the service provider (the leading unit)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SIGNING = "signing", _("awaiting signatures")
+        SIGNED = "signed", _("signed by all parties")
+
+    enterprise = models.OneToOneField(
+        PilotEnterprise, on_delete=models.CASCADE, related_name="task_book"
+    )
+    goals = models.TextField(_("transformation goals"))
+    performance_goals = models.TextField(_("performance goals"))
+    content = models.TextField(_("transformation content"))
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    schedule = models.JSONField(_("schedule"), default=list)  # [{"period": "...", "work": "..."}]
+    budget_wan = models.DecimalField(_("total budget (10k yuan)"), max_digits=12, decimal_places=4)
+    obligations = models.TextField(_("obligations of the parties"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    created_by = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = VisibleManager()
+
+    def __str__(self) -> str:
+        return f"task book {self.enterprise}"
+
+
+class TaskBookSignature(models.Model):
+    class Party(models.TextChoices):
+        BUREAU = "bureau", _("Party A (county bureau)")
+        ENTERPRISE = "enterprise", _("Party B (enterprise)")
+        PROVIDER = "provider", _("Party C (service provider)")
+
+    task_book = models.ForeignKey(TaskBook, on_delete=models.CASCADE, related_name="signatures")
+    party = models.CharField(max_length=16, choices=Party.choices)
+    signed_by = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(auto_now_add=True)
+
+    objects = VisibleManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["task_book", "party"], name="one_signature_per_party")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_book_id}: {self.party}"

@@ -34,6 +34,7 @@ from applications.models import (
     CorrectionRequest,
 )
 from evaluation.models import (
+    Assessment,
     ExpertAssignment,
     ExpertProfile,
     Objection,
@@ -43,7 +44,18 @@ from evaluation.models import (
     Rubric,
     ScoreSheet,
 )
-from pilots.models import Alliance, AllianceMember, BenchmarkTitle, LeadingUnit, PilotProgramme
+from pilots.models import (
+    Alliance,
+    AllianceMember,
+    BenchmarkTitle,
+    EnterpriseFileRevision,
+    EnterpriseFileSection,
+    LeadingUnit,
+    PilotEnterprise,
+    PilotProgramme,
+    TaskBook,
+    TaskBookSignature,
+)
 
 from .models import (
     BUREAU_ROLES,
@@ -224,6 +236,17 @@ def application_q(v: Visibility, prefix: str = "") -> Q:
     return own | issuing | recommending | assigned
 
 
+def pilot_enterprise_q(v: Visibility, prefix: str = "") -> Q:
+    """A pilot enterprise's record: its own members, the leading unit serving it (and no other:
+    004 §2.2.13, no leaking of enterprise secrets), and bureau staff over its county."""
+    p = prefix
+    return (
+        Q(**{f"{p}organization_id__in": v.organization_ids})
+        | Q(**{f"{p}leading_unit__organization_id__in": v.organization_ids})
+        | Q(**{f"{p}bureau_id__in": v.staff_bureau_ids})
+    )
+
+
 def _rounds_of_expert(v: Visibility) -> Any:
     return ExpertAssignment._base_manager.filter(expert_id=v.user_id).values("round_id")
 
@@ -296,6 +319,12 @@ RULES: dict[type[models.Model], Rule] = {
     BenchmarkTitle: lambda v: (
         Q(bureau_id__in=v.staff_bureau_ids) | Q(organization_id__in=v.organization_ids)
     ),
+    PilotEnterprise: lambda v: pilot_enterprise_q(v),
+    EnterpriseFileSection: lambda v: pilot_enterprise_q(v, "enterprise__"),
+    EnterpriseFileRevision: lambda v: pilot_enterprise_q(v, "enterprise__"),
+    TaskBook: lambda v: pilot_enterprise_q(v, "enterprise__"),
+    TaskBookSignature: lambda v: pilot_enterprise_q(v, "task_book__enterprise__"),
+    Assessment: lambda v: pilot_enterprise_q(v, "enterprise__"),
     PilotProgramme: lambda v: (
         Q(bureau_id__in=v.staff_bureau_ids) | Q(approving_bureau_id__in=v.staff_bureau_ids)
     ),

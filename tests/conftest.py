@@ -98,3 +98,20 @@ def log_in(page, base, username):
     page.get_by_label(re.compile("^密码")).fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(f"{base}/")
+
+
+@pytest.fixture
+def leading_unit(world):
+    """Jiangmen's selected leading unit (the demo candidate), as finalisation would create it."""
+    from django.utils import timezone
+
+    from pilots.models import LeadingUnit
+
+    with scopes_disabled():
+        return LeadingUnit.objects.create(
+            organization=world.jm_leader,
+            bureau=world.jm,
+            kind="industry_chain",
+            sub_industries=["五金制品及零配件"],
+            selected_at=timezone.now(),
+        )

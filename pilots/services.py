@@ -1,0 +1,478 @@
+"""Write use cases of pilot execution: enrolment (form and Excel import), the one-enterprise-one-
+file record, digital-level assessments and the tripartite task book."""
+
+import io
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import tablib
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from import_export import resources
+
+from applications.book import Book
+from evaluation.assessment import load_index, score
+from evaluation.models import Assessment
+from portal import audit, uscc
+from portal.models import BUREAU_ROLES, AuditEvent, Organization, User
+from portal.services import resolve_home_bureau
+from portal.templatetags.portal_tags import join_list
+from portal.visibility import Visibility
+
+from .models import (
+    EnterpriseFileRevision,
+    EnterpriseFileSection,
+    LeadingUnit,
+    PilotEnterprise,
+    TaskBook,
+    TaskBookSignature,
+)
+
+FILE_TEMPLATE = Path(__file__).resolve().parent / "shipped" / "enterprise_file_2025.json"
+TARGET_LEVEL = 2  # level 2 or above after transformation (000 §四(四); 003 §三)
+
+
+@lru_cache(maxsize=1)
+def file_definition() -> dict[str, Any]:
+    return json.loads(FILE_TEMPLATE.read_text(encoding="utf-8"))
+
+
+def file_book() -> Book:
+    return Book(file_definition())
+
+
+# --- who may do what -------------------------------------------------------------------------------
+def is_enterprise_side(visibility: Visibility, enterprise: PilotEnterprise) -> bool:
+    """The enterprise itself or the leading unit serving it (parts 一–三 of 附2)."""
+    return visibility.is_operator or bool(
+        {enterprise.organization_id, enterprise.leading_unit.organization_id}
+        & set(visibility.organization_ids)
+    )
+
+
+def is_county_side(visibility: Visibility, enterprise: PilotEnterprise) -> bool:
+    """Bureau staff over the enterprise's county (part 四 of 附2, on-site assessments, party 甲)."""
+    return visibility.is_operator or enterprise.bureau_id in visibility.staff_bureau_ids
+
+
+# --- enrolment ----------------------------------------------------------------------------------------
+SCALES = {
+    "中型": "medium",
+    "中型企业": "medium",
+    "小型": "small",
+    "小型企业": "small",
+    "微型": "micro",
+    "微型企业": "micro",
+}
+ABOVE = {"规上": True, "规模以上企业": True, "规下": False, "规模以下企业": False}
+TIERS = {
+    "": "none",
+    "无": "none",
+    "创新型": "innovative",
+    "创新型中小企业": "innovative",
+    "专精特新": "specialised",
+    "专精特新中小企业": "specialised",
+    "小巨人": "little_giant",
+    "专精特新“小巨人”": "little_giant",
+}
+COLUMNS = [
+    "企业名称",
+    "统一社会信用代码",
+    "细分行业",
+    "企业规模",
+    "规上/规下",
+    "企业梯度",
+    "上年营业收入（万元）",
+    "上年利润（万元）",
+]
+REQUIRED_COLUMNS = COLUMNS[:5]
+MAX_ROWS = 2000
+
+
+class EnterpriseResource(resources.ModelResource):
+    """Rows of the enrolment sheet → pilot enterprises of one leading unit. Every row is checked
+    in ``before_import_row``; a row with problems is invalid, and then nothing is imported."""
+
+    class Meta:
+        model = PilotEnterprise
+        # The organization is resolved by before_import_row (by USCC, as the portal), not by a
+        # widget lookup through the importer's own visibility, which cannot see the enterprise yet.
+        fields = ("sub_industry", "scale", "above_scale", "tier", "revenue", "profit")
+        skip_diff = True
+        clean_model_instances = True
+        use_bulk = False
+
+    def __init__(self, *, leading_unit: LeadingUnit) -> None:
+        super().__init__()
+        self.leading_unit = leading_unit
+        self.seen: set[str] = set()
+        self.enrolled = set(
+            PilotEnterprise.objects.filter(leading_unit=leading_unit).values_list(
+                "organization__uscc", flat=True
+            )
+        )
+
+    def get_instance(self, instance_loader: Any, row: Any) -> None:
+        return None  # an enrolment sheet only adds; duplicates are refused below
+
+    def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        errors: dict[str, str] = {}
+        name = str(row.get("企业名称") or "").strip()
+        if not name:
+            errors["企业名称"] = _("Enter the enterprise's name.")
+        try:
+            code = uscc.validate(str(row.get("统一社会信用代码") or ""))
+        except ValidationError as error:
+            errors["统一社会信用代码"] = error.messages[0]
+            code = ""
+        if code and code in self.seen:
+            errors["统一社会信用代码"] = _("This code appears twice in the file.")
+        elif code and code in self.enrolled:
+            errors["统一社会信用代码"] = _(
+                "This enterprise is already enrolled by your leading unit."
+            )
+        self.seen.add(code)
+        scale = SCALES.get(str(row.get("企业规模") or "").strip())
+        if scale is None:
+            errors["企业规模"] = _("Write 中型, 小型 or 微型.")
+        above = ABOVE.get(str(row.get("规上/规下") or "").strip())
+        if above is None:
+            errors["规上/规下"] = _("Write 规上 or 规下.")
+        tier = TIERS.get(str(row.get("企业梯度") or "").strip())
+        if tier is None:
+            errors["企业梯度"] = _("Write 无, 创新型, 专精特新 or 小巨人.")
+        numbers = {}
+        for column, key in (("上年营业收入（万元）", "revenue"), ("上年利润（万元）", "profit")):
+            raw = (
+                str(row.get(column) if row.get(column) is not None else "").strip().replace(",", "")
+            )
+            try:
+                numbers[key] = Decimal(raw) if raw else None
+            except InvalidOperation:
+                errors[column] = _("Enter a number, e.g. 12.5.")
+        organization = None
+        if code and not errors.get("统一社会信用代码"):
+            # The enterprise may already be registered anywhere: matched by its code across
+            # tenants; nothing of it is shown to the importer beyond what the row contains.
+            organization = Organization._base_manager.filter(uscc=code).first()
+            if organization is None:
+                try:
+                    home = resolve_home_bureau(code)
+                except ValidationError as error:
+                    errors["统一社会信用代码"] = " ".join(error.messages)
+                else:
+                    organization = Organization(uscc=code, name=name[:200], home_bureau=home)
+                    organization.save()
+        row["organization"] = organization.pk if organization else None
+        row["sub_industry"] = str(row.get("细分行业") or "").strip()[:100]
+        if not row["sub_industry"]:
+            errors["细分行业"] = _("Enter the sub-industry.")
+        row.update(
+            scale=scale,
+            above_scale=above,
+            tier=tier,
+            revenue=numbers.get("revenue"),
+            profit=numbers.get("profit"),
+        )
+        row["_errors"] = errors
+        row["_bureau"] = organization.home_bureau_id if organization else None
+
+    def import_instance(self, instance: PilotEnterprise, row: Any, **kwargs: Any) -> None:
+        if row.get("_errors"):
+            raise ValidationError(row["_errors"])
+        super().import_instance(instance, row, **kwargs)
+        instance.organization_id = row["organization"]
+        instance.leading_unit = self.leading_unit
+        instance.bureau_id = row["_bureau"]
+
+
+@dataclass
+class ImportReport:
+    file_errors: list[str] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    imported: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_errors and all(not r["errors"] for r in self.rows)
+
+
+def _require_leading_unit_member(visibility: Visibility, leading_unit: LeadingUnit) -> None:
+    if not (visibility.is_operator or leading_unit.organization_id in visibility.organization_ids):
+        raise PermissionDenied
+
+
+def enterprises_import(
+    *,
+    visibility: Visibility,
+    leading_unit: LeadingUnit,
+    content: bytes,
+    filename: str,
+    confirm: bool,
+    actor: User,
+) -> ImportReport:
+    """Check a sheet (dry run) or import it (``confirm``): all rows or none."""
+    _require_leading_unit_member(visibility, leading_unit)
+    report = ImportReport()
+    try:
+        dataset = tablib.Dataset().load(
+            io.BytesIO(content)
+            if filename.lower().endswith(".xlsx")
+            else content.decode("utf-8-sig"),
+            format="xlsx" if filename.lower().endswith(".xlsx") else "csv",
+        )
+    except Exception:  # noqa: BLE001 - any unreadable upload gets the same message
+        report.file_errors.append(
+            _("The file could not be read: upload the template as XLSX or CSV.")
+        )
+        return report
+    headers = [str(h or "").strip() for h in (dataset.headers or [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in headers]
+    if missing:
+        report.file_errors.append(
+            _("Columns missing: %(columns)s.") % {"columns": join_list(missing)}
+        )
+        return report
+    dataset.headers = headers
+    if not 1 <= len(dataset) <= MAX_ROWS:
+        report.file_errors.append(
+            _("The sheet must have between 1 and %(max)d rows.") % {"max": MAX_ROWS}
+        )
+        return report
+    resource = EnterpriseResource(leading_unit=leading_unit)
+    result = resource.import_data(
+        dataset,
+        dry_run=not confirm,
+        use_transactions=True,
+        rollback_on_validation_errors=True,
+        collect_failed_rows=False,
+    )
+    invalid = {row.number: row for row in result.invalid_rows}
+    failed = {number: errors for number, errors in result.row_errors()}
+    for number, values in enumerate(dataset.dict, 1):
+        errors = []
+        if number in invalid:
+            # The row's own checks speak in the sheet's columns; the model's follow-up complaints
+            # about the fields those checks left empty would only repeat them.
+            errors += [
+                f"{column}：{message}"
+                for column, messages in invalid[number].error_dict.items()
+                if column in COLUMNS
+                for message in messages
+            ]
+        if number in failed:
+            errors += [_("This row could not be imported.")]
+        report.rows.append(
+            {
+                "number": number,
+                "name": values.get("企业名称"),
+                "uscc": values.get("统一社会信用代码"),
+                "errors": errors,
+            }
+        )
+    if confirm and report.ok:
+        new = list(
+            PilotEnterprise.objects.filter(
+                leading_unit=leading_unit, file_sections__isnull=True
+            ).select_related("organization")
+        )
+        for enterprise in new:
+            _start_file(enterprise)
+        report.imported = len(new)
+        audit.record(
+            action="enterprises_imported",
+            outcome=AuditEvent.Outcome.SUCCESS,
+            actor_id=actor.pk,
+            bureau=leading_unit.bureau,
+            organization=leading_unit.organization,
+            object_type="pilots.leadingunit",
+            object_id=str(leading_unit.pk),
+            detail={"count": len(new), "file": filename[:100]},
+        )
+    return report
+
+
+def _start_file(enterprise: PilotEnterprise) -> None:
+    organization = enterprise.organization
+    for section in file_book().sections:
+        data = (
+            {
+                spec["key"]: str(getattr(organization, spec["prefill"].split(".", 1)[1], "") or "")
+                for spec in section.get("fields", [])
+                if spec.get("prefill")
+            }
+            if section["type"] == "fields"
+            else {}
+        )
+        EnterpriseFileSection(enterprise=enterprise, key=section["key"], data=data).save()
+
+
+# --- the one-enterprise-one-file record (附2) ------------------------------------------------------------
+def file_save_section(
+    *,
+    visibility: Visibility,
+    enterprise: PilotEnterprise,
+    key: str,
+    post: Any,
+    base_version: int,
+    actor: User,
+) -> EnterpriseFileSection:
+    book = file_book()
+    if not book.has_section(key):
+        raise ValidationError(_("There is no such section."))
+    filled_by = book.section(key).get("filled_by")
+    allowed = (
+        is_county_side(visibility, enterprise)
+        if filled_by == "county"
+        else is_enterprise_side(visibility, enterprise)
+    )
+    if not allowed:
+        raise PermissionDenied
+    data = book.raw_from_post(key, post)
+    with transaction.atomic():
+        updated = EnterpriseFileSection.objects.filter(
+            enterprise=enterprise, key=key, version=base_version
+        ).update(data=data, version=F("version") + 1, updated_by=actor, updated_at=timezone.now())
+        if not updated:
+            raise ValidationError(
+                _(
+                    "This section was changed in another window or by a colleague since you opened it. "
+                    "Your changes were not saved: copy them, reload the page and apply them again."
+                ),
+                code="conflict",
+            )
+        section = EnterpriseFileSection.objects.get(enterprise=enterprise, key=key)
+        EnterpriseFileRevision(
+            enterprise=enterprise, key=key, data=data, version=section.version, saved_by=actor
+        ).save()
+    return section
+
+
+# --- digital-level assessments ------------------------------------------------------------------------------
+def assessment_save(
+    *,
+    visibility: Visibility,
+    enterprise: PilotEnterprise,
+    stage: str,
+    kind: str,
+    answers: dict[str, Any],
+    actor: User,
+) -> Assessment:
+    """Self-assessment by the enterprise (with its provider), or the on-site assessment by the bureau."""
+    if stage not in Assessment.Stage.values or kind not in Assessment.Kind.values:
+        raise ValidationError(_("Unknown kind of assessment."))
+    allowed = (
+        is_county_side(visibility, enterprise)
+        if kind == Assessment.Kind.ONSITE
+        else is_enterprise_side(visibility, enterprise)
+    )
+    if not allowed:
+        raise PermissionDenied
+    result = score(load_index(2024), answers)
+    assessment, _created = Assessment.objects.update_or_create(
+        enterprise=enterprise,
+        stage=stage,
+        kind=kind,
+        defaults={
+            "answers": answers,
+            "base_score": result.base,
+            "level": result.level,
+            "assessed_by": actor,
+            "dimension_scores": {k: str(v) for k, v in result.dimensions.items()},
+        },
+    )
+    audit.record(
+        action="assessment_saved",
+        outcome=AuditEvent.Outcome.SUCCESS,
+        actor_id=actor.pk,
+        bureau=enterprise.bureau,
+        organization=enterprise.organization,
+        object_type="evaluation.assessment",
+        object_id=str(assessment.pk),
+        detail={"stage": stage, "kind": kind, "level": result.level},
+    )
+    return assessment
+
+
+def counting_assessment(enterprise: PilotEnterprise, stage: str) -> Assessment | None:
+    """The on-site assessment counts when there is one; otherwise the self-assessment."""
+    found = {a.kind: a for a in enterprise.assessments.filter(stage=stage)}
+    return found.get(Assessment.Kind.ONSITE) or found.get(Assessment.Kind.SELF)
+
+
+# --- the tripartite task book (附3) --------------------------------------------------------------------------
+def task_book_create(
+    *, visibility: Visibility, enterprise: PilotEnterprise, actor: User, **fields: Any
+) -> TaskBook:
+    if not (
+        is_county_side(visibility, enterprise)
+        or enterprise.leading_unit.organization_id in visibility.organization_ids
+    ):
+        raise PermissionDenied
+    if TaskBook.objects.filter(enterprise=enterprise).exists():
+        raise ValidationError(_("This enterprise already has a task book."))
+    book = TaskBook(
+        enterprise=enterprise, created_by=actor, status=TaskBook.Status.SIGNING, **fields
+    )
+    book.full_clean()
+    if book.ends_on <= book.starts_on:
+        raise ValidationError({"ends_on": _("The task book must end after it starts.")})
+    book.save()
+    audit.record(
+        action="task_book_created",
+        outcome=AuditEvent.Outcome.SUCCESS,
+        actor_id=actor.pk,
+        bureau=enterprise.bureau,
+        organization=enterprise.organization,
+        object_type="pilots.taskbook",
+        object_id=str(book.pk),
+    )
+    return book
+
+
+def parties_of(visibility: Visibility, enterprise: PilotEnterprise) -> set[str]:
+    """Which parties of the task book this user may sign for."""
+    parties = set()
+    if enterprise.bureau_id in visibility.bureau_ids_with(BUREAU_ROLES) or visibility.is_operator:
+        parties.add(TaskBookSignature.Party.BUREAU)
+    if enterprise.organization_id in visibility.organization_ids:
+        parties.add(TaskBookSignature.Party.ENTERPRISE)
+    if enterprise.leading_unit.organization_id in visibility.organization_ids:
+        parties.add(TaskBookSignature.Party.PROVIDER)
+    return parties
+
+
+def task_book_sign(
+    *, visibility: Visibility, task_book: TaskBook, party: str, actor: User
+) -> TaskBook:
+    enterprise = task_book.enterprise
+    if party not in parties_of(visibility, enterprise):
+        raise PermissionDenied
+    if task_book.signatures.filter(party=party).exists():
+        raise ValidationError(_("This party has already signed."))
+    with transaction.atomic():
+        TaskBookSignature(task_book=task_book, party=party, signed_by=actor).save()
+        if task_book.signatures.count() == len(TaskBookSignature.Party.values):
+            task_book.status = TaskBook.Status.SIGNED
+            task_book.save(update_fields=["status"])
+            PilotEnterprise.objects.filter(
+                pk=enterprise.pk, status=PilotEnterprise.Status.ENROLLED
+            ).update(status=PilotEnterprise.Status.CONTRACTED)
+    audit.record(
+        action="task_book_signed",
+        outcome=AuditEvent.Outcome.SUCCESS,
+        actor_id=actor.pk,
+        bureau=enterprise.bureau,
+        organization=enterprise.organization,
+        object_type="pilots.taskbook",
+        object_id=str(task_book.pk),
+        detail={"party": party},
+    )
+    return task_book

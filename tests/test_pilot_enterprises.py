@@ -1,0 +1,154 @@
+"""Enrolling pilot enterprises by Excel import: per-row errors, and all rows or none."""
+
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from pilots import services
+from pilots.models import PilotEnterprise
+from portal.models import Organization
+from portal.scoping import scopes_disabled, visibility_scope
+from portal.uscc import with_check_digit
+from portal.visibility import Visibility
+
+pytestmark = pytest.mark.django_db
+HEADER = services.COLUMNS
+
+
+def sheet(rows, header=HEADER) -> bytes:
+    workbook = Workbook()
+    book = workbook.active
+    book.append(header)
+    for row in rows:
+        book.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def run(world, leading_unit, content, confirm):
+    visibility = Visibility.for_user(world.jm_leader_admin)
+    with visibility_scope(visibility):
+        return services.enterprises_import(
+            visibility=visibility,
+            leading_unit=leading_unit,
+            content=content,
+            filename="名单.xlsx",
+            confirm=confirm,
+            actor=world.jm_leader_admin,
+        )
+
+
+NEW = with_check_digit("91440703MF0000001")
+
+
+def good_rows(world):
+    return [
+        [
+            "江门市蓬江区华程机电有限公司",
+            world.pj_maker.uscc,
+            "五金制品及零配件",
+            "小型",
+            "规上",
+            "专精特新",
+            "5800",
+            "320",
+        ],
+        ["江门市新建五金厂", NEW, "五金制品及零配件", "微型", "规下", "", "600.5", ""],
+    ]
+
+
+def enrolled():
+    with scopes_disabled():
+        return sorted(PilotEnterprise.objects.values_list("organization__uscc", flat=True))
+
+
+def test_a_dry_run_previews_and_saves_nothing(world, leading_unit):
+    report = run(world, leading_unit, sheet(good_rows(world)), confirm=False)
+    assert report.ok and [r["number"] for r in report.rows] == [1, 2]
+    assert enrolled() == []
+    with scopes_disabled():
+        assert not Organization.objects.filter(uscc=NEW).exists()
+
+
+def test_a_clean_sheet_is_imported_linking_registered_enterprises(world, leading_unit):
+    report = run(world, leading_unit, sheet(good_rows(world)), confirm=True)
+    assert report.ok and report.imported == 2
+    assert enrolled() == sorted([world.pj_maker.uscc, NEW])
+    with scopes_disabled():
+        created = PilotEnterprise.objects.get(organization__uscc=NEW)
+        linked = PilotEnterprise.objects.get(organization=world.pj_maker)
+    assert created.bureau == world.pj and created.scale == "micro" and created.above_scale is False
+    assert linked.tier == "specialised" and str(linked.revenue) == "5800.00"
+    with scopes_disabled():
+        assert linked.file_sections.count() == len(services.file_book().sections)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "column", "message"),
+    [
+        (
+            lambda rows: rows[1].__setitem__(1, NEW[:-1] + ("0" if NEW[-1] != "0" else "1")),
+            "统一社会信用代码",
+            "校验码",
+        ),
+        (lambda rows: rows[1].__setitem__(1, rows[0][1]), "统一社会信用代码", "出现两次"),
+        (lambda rows: rows[1].__setitem__(3, "巨型"), "企业规模", "中型"),
+        (lambda rows: rows[1].__setitem__(6, "很多"), "上年营业收入（万元）", "请输入数字"),
+    ],
+)
+def test_a_bad_row_is_reported_and_nothing_is_imported(
+    world, leading_unit, mutate, column, message
+):
+    rows = good_rows(world)
+    mutate(rows)
+    report = run(world, leading_unit, sheet(rows), confirm=True)
+    assert not report.ok and report.imported == 0
+    errors = report.rows[1]["errors"]
+    assert any(e.startswith(column) and message in e for e in errors), errors
+    assert report.rows[0]["errors"] == []
+    assert enrolled() == []  # the good row was not half-imported
+
+
+def test_an_enterprise_already_enrolled_is_refused(world, leading_unit):
+    run(world, leading_unit, sheet(good_rows(world)[:1]), confirm=True)
+    report = run(world, leading_unit, sheet(good_rows(world)), confirm=True)
+    assert "已在本单位试点企业名单中" in report.rows[0]["errors"][0]
+    assert enrolled() == [world.pj_maker.uscc]
+
+
+def test_a_missing_column_is_reported_for_the_file(world, leading_unit):
+    report = run(
+        world,
+        leading_unit,
+        sheet([["某企业", NEW, "五金", "小型"]], header=HEADER[:4]),
+        confirm=True,
+    )
+    assert report.file_errors and "规上/规下" in report.file_errors[0]
+    assert run(world, leading_unit, b"not a spreadsheet", confirm=False).file_errors
+
+
+def test_another_leading_unit_sees_none_of_these_enterprises(world, leading_unit):
+    from django.utils import timezone
+
+    from pilots.models import LeadingUnit
+
+    run(world, leading_unit, sheet(good_rows(world)), confirm=True)
+    with scopes_disabled():
+        LeadingUnit.objects.create(
+            organization=world.gz_maker,
+            bureau=world.gz,
+            kind="supply_chain",
+            selected_at=timezone.now(),
+        )
+    with visibility_scope(Visibility.for_user(world.gz_applicant)):
+        assert PilotEnterprise.objects.count() == 0
+    with visibility_scope(
+        Visibility.for_user(world.pj_applicant)
+    ):  # the enterprise sees its own record
+        assert list(PilotEnterprise.objects.values_list("organization__uscc", flat=True)) == [
+            world.pj_maker.uscc
+        ]
+    with visibility_scope(Visibility.for_user(world.pj_manager)):  # its county
+        assert PilotEnterprise.objects.count() == 2
