@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from applications.models import Application, Call
 from portal.models import Bureau
@@ -269,7 +270,7 @@ class Assessment(models.Model):
     answers = models.JSONField(default=dict)
     base_score = models.DecimalField(_("score"), max_digits=6, decimal_places=2, default=0)
     dimension_scores = models.JSONField(default=dict)
-    level = models.PositiveSmallIntegerField(_("level"), default=0)
+    level = models.PositiveSmallIntegerField(pgettext_lazy("digital level", "level"), default=0)
     assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -56,6 +56,7 @@ urlpatterns = [
     path("deadlines/<int:deadline_pk>/", inbox_views.deadline_detail, name="deadline-detail"),
     path("", include("applications.urls")),
     path("", include("evaluation.urls")),
+    path("", include("pilots.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set-language"),
     path("api/v1/me/", api.me, name="api-me"),

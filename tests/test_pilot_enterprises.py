@@ -152,3 +152,49 @@ def test_another_leading_unit_sees_none_of_these_enterprises(world, leading_unit
         ]
     with visibility_scope(Visibility.for_user(world.pj_manager)):  # its county
         assert PilotEnterprise.objects.count() == 2
+
+
+def test_another_leading_unit_s_member_gets_404_on_the_file_and_task_book(
+    client, world, leading_unit
+):
+    from django.utils import timezone
+
+    from pilots.models import LeadingUnit, TaskBook
+
+    run(world, leading_unit, sheet(good_rows(world)), confirm=True)
+    with scopes_disabled():
+        enterprise = PilotEnterprise.objects.get(organization=world.pj_maker)
+        TaskBook.objects.create(
+            enterprise=enterprise,
+            goals="g",
+            performance_goals="p",
+            content="c",
+            starts_on="2025-09-01",
+            ends_on="2026-09-30",
+            budget_wan=35.5,
+            obligations="o",
+            created_by=world.jm_leader_admin,
+        )
+        LeadingUnit.objects.create(
+            organization=world.gz_maker,
+            bureau=world.gz,
+            kind="supply_chain",
+            selected_at=timezone.now(),
+        )
+    client.force_login(world.gz_applicant)
+    for url in (
+        f"/pilots/enterprises/{enterprise.pk}/",
+        f"/pilots/enterprises/{enterprise.pk}/file/basic/",
+        f"/pilots/enterprises/{enterprise.pk}/task-book/",
+        f"/pilots/enterprises/{enterprise.pk}/assessments/after/self/",
+    ):
+        assert client.get(url).status_code == 404, url
+    assert (
+        client.post(
+            f"/pilots/enterprises/{enterprise.pk}/task-book/sign/", {"party": "provider"}
+        ).status_code
+        == 404
+    )
+    client.force_login(world.jm_leader_admin)
+    body = client.get(f"/pilots/enterprises/{enterprise.pk}/").content.decode()
+    assert "叁拾伍万伍仟元整" in body  # the budget in capital numerals

@@ -29,6 +29,10 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
         foreign["publicity"].pk
     ),  # a draft: published notices are public
     "bundle_pk": lambda foreign: foreign["bundle"].pk,
+    "enterprise_pk": lambda foreign: foreign["enterprise"].pk,
+    "part_key": lambda foreign: "basic",  # not an object: the enterprise makes it foreign
+    "stage": lambda foreign: "before",
+    "kind": lambda foreign: "self",
 }
 
 # persona -> which tenant is foreign to them (never visible)
@@ -118,7 +122,36 @@ def tenant_objects(bureau, organization) -> dict:
         )
         sheet = ScoreSheet.objects.create(assignment=assignment, status="submitted")
         publicity = Publicity.objects.create(call=call, title="draft", created_by=operator)
+        from django.utils import timezone as tz
+
+        from pilots.models import LeadingUnit, PilotEnterprise, TaskBook
+        from pilots.services import _start_file
         from portal.models import DocumentBundle
+
+        unit = LeadingUnit.objects.create(
+            organization=organization, bureau=bureau, kind="industry_chain", selected_at=tz.now()
+        )
+        enterprise = PilotEnterprise.objects.create(
+            organization=organization,
+            leading_unit=unit,
+            bureau=bureau,
+            sub_industry="x",
+            scale="small",
+            above_scale=True,
+        )
+        _start_file(enterprise)
+        TaskBook.objects.create(
+            enterprise=enterprise,
+            goals="g",
+            performance_goals="p",
+            content="c",
+            starts_on="2025-09-01",
+            ends_on="2026-09-30",
+            budget_wan=10,
+            obligations="o",
+            created_by=operator,
+            status="signing",
+        )
 
         bundle = DocumentBundle.objects.create(
             kind="application_book",
@@ -142,6 +175,7 @@ def tenant_objects(bureau, organization) -> dict:
         "sheet": sheet,
         "publicity": publicity,
         "bundle": bundle,
+        "enterprise": enterprise,
     }
 
 

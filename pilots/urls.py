@@ -1,0 +1,27 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("pilots/enterprises/", views.enterprise_list, name="enterprise-list"),
+    path("pilots/enterprises/import/", views.enterprise_import, name="enterprise-import"),
+    path(
+        "pilots/enterprises/<int:enterprise_pk>/", views.enterprise_detail, name="enterprise-detail"
+    ),
+    path(
+        "pilots/enterprises/<int:enterprise_pk>/file/<slug:part_key>/",
+        views.file_part,
+        name="enterprise-file-part",
+    ),
+    path(
+        "pilots/enterprises/<int:enterprise_pk>/assessments/<slug:stage>/<slug:kind>/",
+        views.assessment_form,
+        name="assessment-form",
+    ),
+    path("pilots/enterprises/<int:enterprise_pk>/task-book/", views.task_book, name="task-book"),
+    path(
+        "pilots/enterprises/<int:enterprise_pk>/task-book/sign/",
+        views.task_book_sign,
+        name="task-book-sign",
+    ),
+]

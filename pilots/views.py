@@ -1,0 +1,404 @@
+"""Pages of pilot execution: enterprises, their one-enterprise-one-file record, assessments and
+task books. Thin: parse, call one service, show."""
+
+import base64
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from applications.book import localized
+from applications.selectors import section_view
+from evaluation.assessment import load_index
+from evaluation.models import Assessment
+from portal.money import wan_to_upper
+from portal.params import int_param, text_param
+from portal.views import paginate
+from portal.visibility import visible_or_404
+
+from . import services
+from .models import EnterpriseFileSection, LeadingUnit, PilotEnterprise, TaskBook, TaskBookSignature
+
+IMPORT_SESSION_KEY = "pilots.import"
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+
+
+def _enterprise(request: HttpRequest, enterprise_pk: int) -> PilotEnterprise:
+    return visible_or_404(
+        PilotEnterprise.objects.select_related(
+            "organization", "leading_unit__organization", "bureau"
+        ),
+        pk=enterprise_pk,
+    )
+
+
+@login_required
+def enterprise_list(request: HttpRequest) -> HttpResponse:
+    visibility = request.visibility
+    search = text_param(request.GET, "q")
+    enterprises = PilotEnterprise.objects.select_related(
+        "organization", "leading_unit__organization", "bureau"
+    )
+    if search:
+        enterprises = enterprises.filter(organization__name__icontains=search)
+    return render(
+        request,
+        "pilots/enterprise_list.html",
+        {
+            "page": paginate(request, enterprises),
+            "search": search,
+            "can_import": LeadingUnit.objects.filter(
+                organization_id__in=visibility.organization_ids
+            ).exists(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enterprise_import(request: HttpRequest) -> HttpResponse:
+    visibility = request.visibility
+    units = list(
+        LeadingUnit.objects.filter(organization_id__in=visibility.organization_ids).select_related(
+            "organization"
+        )
+    )
+    if not units:
+        raise PermissionDenied
+    unit = next((u for u in units if u.pk == int_param(request.POST, "leading_unit")), units[0])
+    report = None
+    if request.method == "POST":
+        if request.POST.get("action") == "confirm":
+            stored = request.session.get(IMPORT_SESSION_KEY) or {}
+            if stored.get("leading_unit") != unit.pk:
+                messages.error(request, _("Check the file again before importing it."))
+                return redirect("enterprise-import")
+            content, filename = base64.b64decode(stored["content"]), stored["filename"]
+        else:
+            upload = request.FILES.get("file")
+            if upload is None or upload.size > MAX_IMPORT_BYTES:
+                messages.error(request, _("Choose an XLSX or CSV file of at most 2 MB."))
+                return redirect("enterprise-import")
+            content, filename = upload.read(), upload.name or "upload.xlsx"
+        confirm = request.POST.get("action") == "confirm"
+        report = services.enterprises_import(
+            visibility=visibility.resolve(),
+            leading_unit=unit,
+            content=content,
+            filename=filename,
+            confirm=confirm,
+            actor=request.user,
+        )
+        if confirm and report.ok:
+            request.session.pop(IMPORT_SESSION_KEY, None)
+            messages.success(
+                request, _("%(count)d enterprises are enrolled.") % {"count": report.imported}
+            )
+            return redirect("enterprise-list")
+        if report.ok:
+            request.session[IMPORT_SESSION_KEY] = {
+                "leading_unit": unit.pk,
+                "filename": filename[:100],
+                "content": base64.b64encode(content).decode(),
+            }
+    return render(
+        request,
+        "pilots/enterprise_import.html",
+        {"units": units, "unit": unit, "report": report, "columns": services.COLUMNS},
+    )
+
+
+@login_required
+def enterprise_detail(request: HttpRequest, enterprise_pk: int) -> HttpResponse:
+    enterprise = _enterprise(request, enterprise_pk)
+    visibility = request.visibility
+    book = services.file_book()
+    stored = {s.key: s for s in EnterpriseFileSection.objects.filter(enterprise=enterprise)}
+    parts = []
+    for section in book.sections:
+        raw = stored[section["key"]].data if section["key"] in stored else {}
+        _values, issues = book.evaluate(section["key"], raw)
+        parts.append(
+            {
+                "key": section["key"],
+                "number": section.get("number", ""),
+                "title": localized(section, "title"),
+                "county": section.get("filled_by") == "county",
+                "problems": len(issues),
+            }
+        )
+    assessments = {(a.stage, a.kind): a for a in enterprise.assessments.all()}
+    after = services.counting_assessment(enterprise, Assessment.Stage.AFTER)
+    task_book = (
+        TaskBook.objects.filter(enterprise=enterprise)
+        .prefetch_related("signatures__signed_by")
+        .first()
+    )
+    signed = {s.party: s for s in task_book.signatures.all()} if task_book else {}
+    return render(
+        request,
+        "pilots/enterprise_detail.html",
+        {
+            "enterprise": enterprise,
+            "parts": parts,
+            "assessments": assessments,
+            "before": services.counting_assessment(enterprise, Assessment.Stage.BEFORE),
+            "after": after,
+            "below_target": after is not None and after.level < services.TARGET_LEVEL,
+            "task_book": task_book,
+            "signatures": [
+                (code, label, signed.get(code)) for code, label in TaskBookSignature.Party.choices
+            ],
+            "can_sign": services.parties_of(visibility, enterprise) - set(signed),
+            "enterprise_side": services.is_enterprise_side(visibility, enterprise),
+            "county_side": services.is_county_side(visibility, enterprise),
+            "budget_words": wan_to_upper(task_book.budget_wan) if task_book else "",
+            "revisions": enterprise.file_revisions.select_related("saved_by")[:10],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def file_part(request: HttpRequest, enterprise_pk: int, part_key: str) -> HttpResponse:
+    enterprise = _enterprise(request, enterprise_pk)
+    book = services.file_book()
+    if not book.has_section(part_key):
+        raise Http404
+    section_def = book.section(part_key)
+    county = section_def.get("filled_by") == "county"
+    visibility = request.visibility
+    editable = (
+        services.is_county_side(visibility, enterprise)
+        if county
+        else services.is_enterprise_side(visibility, enterprise)
+    )
+    stored = EnterpriseFileSection.objects.get(enterprise=enterprise, key=part_key)
+    save_error = ""
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        try:
+            services.file_save_section(
+                visibility=visibility.resolve(),
+                enterprise=enterprise,
+                key=part_key,
+                post=request.POST,
+                base_version=int_param(request.POST, "base_version") or 0,
+                actor=request.user,
+            )
+        except ValidationError as error:
+            save_error = " ".join(error.messages)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("enterprise-detail", enterprise_pk=enterprise.pk)
+    raw = stored.data
+    values, issues = book.evaluate(part_key, raw)
+    view = section_view(
+        book,
+        part_key,
+        raw,
+        issues,
+        values,
+        extra_rows=3 if editable and section_def["type"] == "table" else 0,
+    )
+    return render(
+        request,
+        "pilots/file_part.html",
+        {
+            "enterprise": enterprise,
+            "section": view,
+            "issues": issues,
+            "editable": editable,
+            "version": stored.version,
+            "save_error": save_error,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_form(
+    request: HttpRequest, enterprise_pk: int, stage: str, kind: str
+) -> HttpResponse:
+    enterprise = _enterprise(request, enterprise_pk)
+    if stage not in Assessment.Stage.values or kind not in Assessment.Kind.values:
+        raise Http404
+    visibility = request.visibility
+    allowed = (
+        services.is_county_side(visibility, enterprise)
+        if kind == Assessment.Kind.ONSITE
+        else services.is_enterprise_side(visibility, enterprise)
+    )
+    index = load_index(2024)
+    existing = Assessment.objects.filter(enterprise=enterprise, stage=stage, kind=kind).first()
+    answers = existing.answers if existing else {}
+    if request.method == "POST":
+        if not allowed:
+            raise PermissionDenied
+        answers = _answers_from_post(index, request.POST)
+        existing = services.assessment_save(
+            visibility=visibility.resolve(),
+            enterprise=enterprise,
+            stage=stage,
+            kind=kind,
+            answers=answers,
+            actor=request.user,
+        )
+        messages.success(
+            request,
+            _("Assessed: level %(level)d, %(score)s points.")
+            % {"level": existing.level, "score": existing.base_score},
+        )
+        return redirect("assessment-form", enterprise_pk=enterprise.pk, stage=stage, kind=kind)
+    from evaluation.assessment import score
+
+    result = score(index, answers) if existing else None
+    return render(
+        request,
+        "pilots/assessment.html",
+        {
+            "enterprise": enterprise,
+            "stage": stage,
+            "kind": kind,
+            "index": index,
+            "answers": answers,
+            "allowed": allowed,
+            "result": result,
+            "existing": existing,
+            "stage_label": Assessment.Stage(stage).label,
+            "kind_label": Assessment.Kind(kind).label,
+            "levels": [1, 2, 3, 4],
+            "input_fields": _input_fields(index),
+        },
+    )
+
+
+def _input_fields(index: dict[str, Any]) -> list[tuple[str, str]]:
+    """The raw counts the banded items are computed from, each once (two shares share a base)."""
+    seen: dict[str, str] = {}
+    for dimension in index["dimensions"]:
+        for item in dimension["items"]:
+            if item["type"] == "ratio_band":
+                for part in (item["denominator"], item["numerator"]):
+                    seen.setdefault(part["key"], part["label"])
+    return list(seen.items())
+
+
+def _answers_from_post(index: dict[str, Any], post: Any) -> dict[str, Any]:
+    items: dict[str, Any] = {}
+    inputs: dict[str, Any] = {}
+    for dimension in index["dimensions"]:
+        for item in dimension["items"]:
+            if item["type"] == "single":
+                items[item["key"]] = text_param(post, item["key"], 40)
+            elif item["type"] == "multiple":
+                items[item["key"]] = [str(v)[:40] for v in post.getlist(item["key"])][:30]
+            else:
+                for part in (item["numerator"], item["denominator"]):
+                    inputs[part["key"]] = text_param(post, part["key"], 12)
+    scenarios = {s["key"]: text_param(post, f"scenario-{s['key']}", 2) for s in index["scenarios"]}
+    return {"items": items, "inputs": inputs, "scenarios": scenarios}
+
+
+class TaskBookForm(forms.Form):
+    goals = forms.CharField(
+        label=gettext_lazy("Transformation goals"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+    performance_goals = forms.CharField(
+        label=gettext_lazy("Performance goals"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+    content = forms.CharField(
+        label=gettext_lazy("Transformation content"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=10000,
+    )
+    starts_on = forms.DateField(
+        label=gettext_lazy("Starts on"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    ends_on = forms.DateField(
+        label=gettext_lazy("Ends on"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    schedule = forms.CharField(
+        label=gettext_lazy("Schedule (one line each: period | work)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+    )
+    budget_wan = forms.DecimalField(
+        label=gettext_lazy("Total budget (10k yuan)"), max_digits=12, decimal_places=4, min_value=0
+    )
+    obligations = forms.CharField(
+        label=gettext_lazy("Obligations of the parties"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=10000,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_book(request: HttpRequest, enterprise_pk: int) -> HttpResponse:
+    enterprise = _enterprise(request, enterprise_pk)
+    if TaskBook.objects.filter(enterprise=enterprise).exists():
+        return redirect("enterprise-detail", enterprise_pk=enterprise.pk)
+    today = date.today()
+    september = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+    form = TaskBookForm(
+        request.POST or None,
+        initial={"starts_on": september, "ends_on": date(september.year + 1, 9, 30)},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["schedule"] = [
+            {
+                "period": p.split("|", 1)[0].strip(),
+                "work": p.split("|", 1)[1].strip() if "|" in p else "",
+            }
+            for p in data["schedule"].splitlines()
+            if p.strip()
+        ]
+        try:
+            services.task_book_create(
+                visibility=request.visibility.resolve(),
+                enterprise=enterprise,
+                actor=request.user,
+                **data,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The task book is ready for the three parties to sign."))
+            return redirect("enterprise-detail", enterprise_pk=enterprise.pk)
+    return render(request, "pilots/task_book_form.html", {"enterprise": enterprise, "form": form})
+
+
+@login_required
+@require_POST
+def task_book_sign(request: HttpRequest, enterprise_pk: int) -> HttpResponse:
+    enterprise = _enterprise(request, enterprise_pk)
+    book = visible_or_404(TaskBook.objects.filter(enterprise=enterprise), enterprise=enterprise)
+    try:
+        services.task_book_sign(
+            visibility=request.visibility.resolve(),
+            task_book=book,
+            party=text_param(request.POST, "party", 16),
+            actor=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Signed."))
+    return redirect("enterprise-detail", enterprise_pk=enterprise.pk)
