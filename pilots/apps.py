@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class PilotsConfig(AppConfig):
     name = "pilots"
     verbose_name = _("Pilot programmes")
+
+    def ready(self) -> None:
+        from portal import bundles
+
+        from . import documents
+
+        bundles.register(documents.TASK_BOOK, documents.build_task_book)
+        bundles.register(documents.ENTERPRISE_FILE, documents.build_enterprise_file)

@@ -24,4 +24,16 @@ urlpatterns = [
         views.task_book_sign,
         name="task-book-sign",
     ),
+    path(
+        "pilots/enterprises/<int:enterprise_pk>/task-book.pdf",
+        views.enterprise_pdf,
+        {"kind": "task_book"},
+        name="task-book-pdf",
+    ),
+    path(
+        "pilots/enterprises/<int:enterprise_pk>/file.pdf",
+        views.enterprise_pdf,
+        {"kind": "enterprise_file"},
+        name="enterprise-file-pdf",
+    ),
 ]

@@ -19,12 +19,13 @@ from applications.book import localized
 from applications.selectors import section_view
 from evaluation.assessment import load_index
 from evaluation.models import Assessment
+from portal.models import DocumentBundle
 from portal.money import wan_to_upper
 from portal.params import int_param, text_param
 from portal.views import paginate
 from portal.visibility import visible_or_404
 
-from . import services
+from . import documents, services
 from .models import EnterpriseFileSection, LeadingUnit, PilotEnterprise, TaskBook, TaskBookSignature
 
 IMPORT_SESSION_KEY = "pilots.import"
@@ -162,6 +163,12 @@ def enterprise_detail(request: HttpRequest, enterprise_pk: int) -> HttpResponse:
             "county_side": services.is_county_side(visibility, enterprise),
             "budget_words": wan_to_upper(task_book.budget_wan) if task_book else "",
             "revisions": enterprise.file_revisions.select_related("saved_by")[:10],
+            "task_book_pdf": DocumentBundle.objects.filter(
+                kind=documents.TASK_BOOK, subject_key=f"enterprise:{enterprise.pk}"
+            ).first(),
+            "file_pdf": DocumentBundle.objects.filter(
+                kind=documents.ENTERPRISE_FILE, subject_key=f"enterprise:{enterprise.pk}"
+            ).first(),
         },
     )
 
@@ -401,4 +408,18 @@ def task_book_sign(request: HttpRequest, enterprise_pk: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Signed."))
+    return redirect("enterprise-detail", enterprise_pk=enterprise.pk)
+
+
+@login_required
+@require_POST
+def enterprise_pdf(request: HttpRequest, enterprise_pk: int, kind: str) -> HttpResponse:
+    enterprise = _enterprise(request, enterprise_pk)
+    if kind == documents.TASK_BOOK:
+        if not TaskBook.objects.filter(enterprise=enterprise).exists():
+            raise Http404
+        documents.request_task_book(enterprise)
+    else:
+        documents.request_enterprise_file(enterprise)
+    messages.success(request, _("The PDF is being generated."))
     return redirect("enterprise-detail", enterprise_pk=enterprise.pk)

@@ -198,3 +198,51 @@ def test_another_leading_unit_s_member_gets_404_on_the_file_and_task_book(
     client.force_login(world.jm_leader_admin)
     body = client.get(f"/pilots/enterprises/{enterprise.pk}/").content.decode()
     assert "叁拾伍万伍仟元整" in body  # the budget in capital numerals
+
+
+def test_the_task_book_and_the_record_come_as_pdfs(
+    client, world, leading_unit, django_capture_on_commit_callbacks
+):
+    from pypdf import PdfReader
+
+    from pilots.models import TaskBook, TaskBookSignature
+    from portal.models import DocumentBundle
+
+    run(world, leading_unit, sheet(good_rows(world)[:1]), confirm=True)
+    with scopes_disabled():
+        enterprise = PilotEnterprise.objects.get(organization=world.pj_maker)
+        book = TaskBook.objects.create(
+            enterprise=enterprise,
+            goals="设备联网率达到60%",
+            performance_goals="p",
+            content="部署轻量化MES",
+            starts_on="2025-09-01",
+            ends_on="2026-09-30",
+            budget_wan=35.5,
+            obligations="o",
+            schedule=[{"period": "2025年9-12月", "work": "诊断与方案"}],
+            created_by=world.jm_leader_admin,
+        )
+        TaskBookSignature.objects.create(
+            task_book=book, party="provider", signed_by=world.jm_leader_admin
+        )
+    client.force_login(world.jm_leader_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/pilots/enterprises/{enterprise.pk}/task-book.pdf")
+        client.post(f"/pilots/enterprises/{enterprise.pk}/file.pdf")
+    with scopes_disabled():
+        task_pdf = DocumentBundle.objects.get(kind="task_book")
+        file_pdf = DocumentBundle.objects.get(kind="enterprise_file")
+    text = "".join(p.extract_text() for p in PdfReader(task_pdf.file.path).pages).replace("\n", "")
+    assert (
+        "叁拾伍万伍仟元整" in text
+        and "丙方" in text
+        and "诊断与方案" in text
+        and world.pj_maker.name in text
+    )
+    text = "".join(p.extract_text() for p in PdfReader(file_pdf.file.path).pages).replace("\n", "")
+    assert "一、基本情况" in text and "四、绩效评价" in text and "数字化水平评测" in text
+    client.force_login(world.gz_applicant)
+    assert client.get(f"/documents/{task_pdf.pk}/").status_code == 404
+    client.force_login(world.pj_applicant)
+    assert client.get(f"/documents/{task_pdf.pk}/").status_code == 200
