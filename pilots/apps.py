@@ -9,7 +9,10 @@ class PilotsConfig(AppConfig):
     def ready(self) -> None:
         from portal import bundles
 
-        from . import documents
+        from . import (
+            deadlines,  # noqa: F401 - registers the deadline kinds
+            documents,
+        )
 
         bundles.register(documents.TASK_BOOK, documents.build_task_book)
         bundles.register(documents.ENTERPRISE_FILE, documents.build_enterprise_file)

@@ -159,6 +159,9 @@ class PilotEnterprise(models.Model):
         CONTRACTED = "contracted", _("task book signed")
         IN_TRANSFORMATION = "in_transformation", _("in transformation")
         COMPLETED = "completed", _("completed")
+        ACCEPTANCE_APPLIED = "acceptance_applied", _("acceptance applied for")
+        ACCEPTED = "accepted", _("accepted")
+        REJECTED = "rejected", _("acceptance refused")
 
     organization = models.ForeignKey(
         Organization,
@@ -189,6 +192,13 @@ class PilotEnterprise(models.Model):
         _("status"), max_length=24, choices=Status.choices, default=Status.ENROLLED
     )
     enrolled_at = models.DateTimeField(_("enrolled at"), auto_now_add=True)
+    completed_on = models.DateField(_("transformation completed on"), null=True, blank=True)
+    acceptance_applied_at = models.DateTimeField(
+        _("acceptance applied for at"), null=True, blank=True
+    )
+    acceptance_material = models.FileField(upload_to="acceptance/", blank=True, max_length=255)
+    acceptance_note = models.TextField(_("acceptance decision"), blank=True)
+    acceptance_decided_at = models.DateTimeField(null=True, blank=True)
 
     objects = VisibleManager()
 

@@ -476,3 +476,137 @@ def task_book_sign(
         detail={"party": party},
     )
     return task_book
+
+
+# --- completion and acceptance (002 附3) ----------------------------------------------------------------
+ACCEPTANCE_WINDOW_DAYS = 7  # apply for acceptance within one week of completion (002 附3)
+
+
+def transformation_complete(
+    *, visibility: Visibility, enterprise: PilotEnterprise, completed_on: Any, actor: User
+) -> PilotEnterprise:
+    """The provider reports the transformation done; the enterprise then has a week to apply."""
+    from datetime import datetime, time, timedelta
+
+    from portal import deadlines
+
+    if not (
+        visibility.is_operator
+        or enterprise.leading_unit.organization_id in visibility.organization_ids
+    ):
+        raise PermissionDenied
+    if enterprise.status not in (
+        PilotEnterprise.Status.CONTRACTED,
+        PilotEnterprise.Status.IN_TRANSFORMATION,
+    ):
+        raise ValidationError(
+            _("Only an enterprise with a signed task book can complete its transformation.")
+        )
+    if completed_on > timezone.localdate():
+        raise ValidationError({"completed_on": _("The completion date cannot be in the future.")})
+    enterprise.status, enterprise.completed_on = PilotEnterprise.Status.COMPLETED, completed_on
+    enterprise.save(update_fields=["status", "completed_on"])
+    due = timezone.make_aware(
+        datetime.combine(completed_on + timedelta(days=ACCEPTANCE_WINDOW_DAYS), time(23, 59))
+    )
+    deadlines.deadline_set(
+        kind="acceptance_due",
+        subject=enterprise,
+        due_at=due,
+        title=enterprise.organization.name,
+        link=f"/pilots/enterprises/{enterprise.pk}/",
+        bureau=enterprise.bureau,
+        organization=enterprise.organization,
+    )
+    audit.record(
+        action="transformation_completed",
+        outcome=AuditEvent.Outcome.SUCCESS,
+        actor_id=actor.pk,
+        bureau=enterprise.bureau,
+        organization=enterprise.organization,
+        object_type="pilots.pilotenterprise",
+        object_id=str(enterprise.pk),
+    )
+    return enterprise
+
+
+def acceptance_apply(
+    *,
+    visibility: Visibility,
+    enterprise: PilotEnterprise,
+    material: Any,
+    actor: User,
+    today: Any = None,
+) -> PilotEnterprise:
+    """The enterprise applies for acceptance with its materials, within one week of completion."""
+    from datetime import timedelta
+
+    from applications.attachments import check_upload
+    from portal import deadlines
+
+    if not (visibility.is_operator or enterprise.organization_id in visibility.organization_ids):
+        raise PermissionDenied
+    if enterprise.status != PilotEnterprise.Status.COMPLETED:
+        raise ValidationError(
+            _("Acceptance is applied for once the transformation is reported complete.")
+        )
+    today = today or timezone.localdate()
+    if today > enterprise.completed_on + timedelta(days=ACCEPTANCE_WINDOW_DAYS):
+        raise ValidationError(
+            _(
+                "The transformation was completed on %(date)s: acceptance had to be applied for within one week (002 annex 3). "
+                "Ask the county bureau how to proceed."
+            )
+            % {"date": enterprise.completed_on.isoformat()},
+            code="too_late",
+        )
+    if material is None:
+        raise ValidationError({"material": _("Upload the acceptance materials as one PDF.")})
+    check_upload(material, allowed=["pdf"], max_mb=50)
+    enterprise.acceptance_material.save("acceptance.pdf", material, save=False)
+    enterprise.status, enterprise.acceptance_applied_at = (
+        PilotEnterprise.Status.ACCEPTANCE_APPLIED,
+        timezone.now(),
+    )
+    enterprise.save(update_fields=["status", "acceptance_applied_at", "acceptance_material"])
+    deadlines.deadline_close(kind="acceptance_due", subject=enterprise)
+    audit.record(
+        action="acceptance_applied",
+        outcome=AuditEvent.Outcome.SUCCESS,
+        actor_id=actor.pk,
+        bureau=enterprise.bureau,
+        organization=enterprise.organization,
+        object_type="pilots.pilotenterprise",
+        object_id=str(enterprise.pk),
+    )
+    return enterprise
+
+
+def acceptance_decide(
+    *, visibility: Visibility, enterprise: PilotEnterprise, accepted: bool, note: str, actor: User
+) -> PilotEnterprise:
+    if not is_county_side(visibility, enterprise):
+        raise PermissionDenied
+    if enterprise.status != PilotEnterprise.Status.ACCEPTANCE_APPLIED:
+        raise ValidationError(_("No acceptance application is waiting."))
+    if not note.strip():
+        raise ValidationError({"note": _("Record the reasons of the decision.")})
+    enterprise.status = (
+        PilotEnterprise.Status.ACCEPTED if accepted else PilotEnterprise.Status.REJECTED
+    )
+    enterprise.acceptance_note, enterprise.acceptance_decided_at = (
+        note.strip()[:5000],
+        timezone.now(),
+    )
+    enterprise.save(update_fields=["status", "acceptance_note", "acceptance_decided_at"])
+    audit.record(
+        action="acceptance_decided",
+        outcome=AuditEvent.Outcome.SUCCESS,
+        actor_id=actor.pk,
+        bureau=enterprise.bureau,
+        organization=enterprise.organization,
+        object_type="pilots.pilotenterprise",
+        object_id=str(enterprise.pk),
+        detail={"accepted": accepted},
+    )
+    return enterprise

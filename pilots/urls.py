@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("pilots/enterprises/", views.enterprise_list, name="enterprise-list"),
     path("pilots/enterprises/import/", views.enterprise_import, name="enterprise-import"),
+    path("pilots/enterprises/new/", views.enterprise_enrol, name="enterprise-enrol"),
     path(
         "pilots/enterprises/<int:enterprise_pk>/", views.enterprise_detail, name="enterprise-detail"
     ),
@@ -35,5 +36,24 @@ urlpatterns = [
         views.enterprise_pdf,
         {"kind": "enterprise_file"},
         name="enterprise-file-pdf",
+    ),
+    path("pilots/progress/", views.progress, name="pilot-progress"),
+    path(
+        "pilots/enterprises/<int:enterprise_pk>/complete/",
+        views.enterprise_action,
+        {"action": "complete"},
+        name="enterprise-complete",
+    ),
+    path(
+        "pilots/enterprises/<int:enterprise_pk>/acceptance/",
+        views.enterprise_action,
+        {"action": "apply"},
+        name="acceptance-apply",
+    ),
+    path(
+        "pilots/enterprises/<int:enterprise_pk>/acceptance/decision/",
+        views.enterprise_action,
+        {"action": "decide"},
+        name="acceptance-decide",
     ),
 ]

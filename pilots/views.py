@@ -25,7 +25,7 @@ from portal.params import int_param, text_param
 from portal.views import paginate
 from portal.visibility import visible_or_404
 
-from . import documents, services
+from . import documents, selectors, services
 from .models import EnterpriseFileSection, LeadingUnit, PilotEnterprise, TaskBook, TaskBookSignature
 
 IMPORT_SESSION_KEY = "pilots.import"
@@ -161,6 +161,12 @@ def enterprise_detail(request: HttpRequest, enterprise_pk: int) -> HttpResponse:
             "can_sign": services.parties_of(visibility, enterprise) - set(signed),
             "enterprise_side": services.is_enterprise_side(visibility, enterprise),
             "county_side": services.is_county_side(visibility, enterprise),
+            "can_complete": task_book is not None
+            and task_book.status == TaskBook.Status.SIGNED
+            and enterprise.status
+            in (PilotEnterprise.Status.CONTRACTED, PilotEnterprise.Status.IN_TRANSFORMATION)
+            and enterprise.leading_unit.organization_id in visibility.organization_ids,
+            "is_enterprise": enterprise.organization_id in visibility.organization_ids,
             "budget_words": wan_to_upper(task_book.budget_wan) if task_book else "",
             "revisions": enterprise.file_revisions.select_related("saved_by")[:10],
             "task_book_pdf": DocumentBundle.objects.filter(
@@ -423,3 +429,138 @@ def enterprise_pdf(request: HttpRequest, enterprise_pk: int, kind: str) -> HttpR
         documents.request_enterprise_file(enterprise)
     messages.success(request, _("The PDF is being generated."))
     return redirect("enterprise-detail", enterprise_pk=enterprise.pk)
+
+
+@login_required
+def progress(request: HttpRequest) -> HttpResponse:
+    if not (request.visibility.is_bureau_staff or request.visibility.is_operator):
+        raise PermissionDenied
+    rows = selectors.progress_by_leading_unit()
+    totals = {
+        k: sum(r[k] for r in rows)
+        for k in ("enrolled", "contracted", "completed", "accepted", "reached")
+    }
+    totals["share"] = (
+        round(100 * totals["reached"] / totals["enrolled"], 1) if totals["enrolled"] else 0
+    )
+    return render(request, "pilots/progress.html", {"rows": rows, "totals": totals})
+
+
+@login_required
+@require_POST
+def enterprise_action(request: HttpRequest, enterprise_pk: int, action: str) -> HttpResponse:
+    enterprise = _enterprise(request, enterprise_pk)
+    visibility = request.visibility.resolve()
+    try:
+        if action == "complete":
+            raw = text_param(request.POST, "completed_on", 10)
+            try:
+                completed_on = date.fromisoformat(raw)
+            except ValueError:
+                raise ValidationError(_("Enter a date as YYYY-MM-DD.")) from None
+            services.transformation_complete(
+                visibility=visibility,
+                enterprise=enterprise,
+                completed_on=completed_on,
+                actor=request.user,
+            )
+            messages.success(
+                request,
+                _(
+                    "The transformation is reported complete; the enterprise applies for acceptance within a week."
+                ),
+            )
+        elif action == "apply":
+            services.acceptance_apply(
+                visibility=visibility,
+                enterprise=enterprise,
+                material=request.FILES.get("material"),
+                actor=request.user,
+            )
+            messages.success(request, _("The acceptance application is sent to the county bureau."))
+        elif action == "decide":
+            services.acceptance_decide(
+                visibility=visibility,
+                enterprise=enterprise,
+                accepted=request.POST.get("accepted") == "yes",
+                note=text_param(request.POST, "note", 5000),
+                actor=request.user,
+            )
+            messages.success(request, _("The acceptance decision is recorded."))
+        else:
+            raise Http404
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("enterprise-detail", enterprise_pk=enterprise.pk)
+
+
+class EnrolForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Enterprise"), max_length=200)
+    uscc = forms.CharField(label=gettext_lazy("Unified social credit code"), max_length=40)
+    sub_industry = forms.CharField(label=gettext_lazy("Sub-industry"), max_length=100)
+    scale = forms.ChoiceField(
+        label=gettext_lazy("Size"), choices=[("中型", "中型"), ("小型", "小型"), ("微型", "微型")]
+    )
+    above_scale = forms.ChoiceField(
+        label=gettext_lazy("Above designated size"), choices=[("规上", "规上"), ("规下", "规下")]
+    )
+    tier = forms.ChoiceField(
+        label=gettext_lazy("Tier"),
+        choices=[
+            ("无", "无"),
+            ("创新型", "创新型"),
+            ("专精特新", "专精特新"),
+            ("小巨人", "小巨人"),
+        ],
+    )
+    revenue = forms.CharField(
+        label=gettext_lazy("Last year's revenue (10k yuan)"), required=False, max_length=20
+    )
+    profit = forms.CharField(
+        label=gettext_lazy("Last year's profit (10k yuan)"), required=False, max_length=20
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enterprise_enrol(request: HttpRequest) -> HttpResponse:
+    """One enterprise by form: the same checks as a sheet of one row."""
+    import tablib
+
+    units = list(
+        LeadingUnit.objects.filter(organization_id__in=request.visibility.organization_ids)
+    )
+    if not units:
+        raise PermissionDenied
+    form = EnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        dataset = tablib.Dataset(headers=services.COLUMNS)
+        dataset.append(
+            [
+                data["name"],
+                data["uscc"],
+                data["sub_industry"],
+                data["scale"],
+                data["above_scale"],
+                data["tier"],
+                data["revenue"],
+                data["profit"],
+            ]
+        )
+        report = services.enterprises_import(
+            visibility=request.visibility.resolve(),
+            leading_unit=units[0],
+            content=dataset.export("csv").encode(),
+            filename="form.csv",
+            confirm=True,
+            actor=request.user,
+        )
+        if report.ok:
+            messages.success(
+                request, _("%(count)d enterprises are enrolled.") % {"count": report.imported}
+            )
+            return redirect("enterprise-list")
+        for error in report.file_errors + [e for row in report.rows for e in row["errors"]]:
+            form.add_error(None, error)
+    return render(request, "pilots/enterprise_enrol.html", {"form": form})

@@ -246,3 +246,141 @@ def test_the_task_book_and_the_record_come_as_pdfs(
     assert client.get(f"/documents/{task_pdf.pk}/").status_code == 404
     client.force_login(world.pj_applicant)
     assert client.get(f"/documents/{task_pdf.pk}/").status_code == 200
+
+
+@pytest.fixture
+def signed_enterprise(world, leading_unit):
+    from pilots.models import TaskBook
+
+    run(world, leading_unit, sheet(good_rows(world)), confirm=True)
+    with scopes_disabled():
+        enterprise = PilotEnterprise.objects.get(organization=world.pj_maker)
+        TaskBook.objects.create(
+            enterprise=enterprise,
+            goals="g",
+            performance_goals="p",
+            content="c",
+            starts_on="2025-09-01",
+            ends_on="2026-09-30",
+            budget_wan=10,
+            obligations="o",
+            created_by=world.jm_leader_admin,
+            status="signed",
+        )
+        PilotEnterprise.objects.filter(pk=enterprise.pk).update(status="contracted")
+        enterprise.refresh_from_db()
+    return enterprise
+
+
+def act(user):
+    return Visibility.for_user(user)
+
+
+def test_acceptance_is_applied_for_within_a_week_of_completion(world, signed_enterprise):
+    """Apply for acceptance within one week of completing the transformation (002 附3)."""
+    from datetime import date, timedelta
+
+    from django.core.exceptions import ValidationError
+
+    from tests.books import pdf_bytes, upload
+
+    enterprise = signed_enterprise
+    with visibility_scope(act(world.jm_leader_admin)):
+        services.transformation_complete(
+            visibility=act(world.jm_leader_admin),
+            enterprise=enterprise,
+            completed_on=date(2026, 6, 1),
+            actor=world.jm_leader_admin,
+        )
+    with visibility_scope(act(world.pj_applicant)):
+        with pytest.raises(ValidationError) as caught:
+            services.acceptance_apply(
+                visibility=act(world.pj_applicant),
+                enterprise=enterprise,
+                material=upload("a.pdf", pdf_bytes()),
+                actor=world.pj_applicant,
+                today=date(2026, 6, 1) + timedelta(days=8),
+            )
+        assert caught.value.code == "too_late" and "002 附3" in caught.value.messages[0]
+        services.acceptance_apply(
+            visibility=act(world.pj_applicant),
+            enterprise=enterprise,
+            material=upload("a.pdf", pdf_bytes()),
+            actor=world.pj_applicant,
+            today=date(2026, 6, 1) + timedelta(days=7),
+        )
+    with visibility_scope(act(world.jm_leader_admin)), pytest.raises(services.PermissionDenied):
+        services.acceptance_decide(
+            visibility=act(world.jm_leader_admin),
+            enterprise=enterprise,
+            accepted=True,
+            note="x",
+            actor=world.jm_leader_admin,
+        )
+    with visibility_scope(act(world.pj_manager)):
+        services.acceptance_decide(
+            visibility=act(world.pj_manager),
+            enterprise=enterprise,
+            accepted=True,
+            note="资料齐全，验收通过",
+            actor=world.pj_manager,
+        )
+    with scopes_disabled():
+        assert PilotEnterprise.objects.get(pk=enterprise.pk).status == "accepted"
+
+
+def test_progress_counts_level_two_by_the_on_site_assessment(client, world, signed_enterprise):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from evaluation.models import Assessment
+
+    with scopes_disabled():
+        other = PilotEnterprise.objects.exclude(pk=signed_enterprise.pk).get()
+        # Self says level 2, the on-site assessment says 1: the on-site one counts.
+        Assessment.objects.create(
+            enterprise=signed_enterprise,
+            stage="after",
+            kind="self",
+            level=2,
+            assessed_by=world.pj_applicant,
+        )
+        Assessment.objects.create(
+            enterprise=signed_enterprise,
+            stage="after",
+            kind="onsite",
+            level=1,
+            assessed_by=world.pj_manager,
+        )
+        Assessment.objects.create(
+            enterprise=other, stage="after", kind="self", level=3, assessed_by=world.jm_leader_admin
+        )
+    client.force_login(world.jm_manager)
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/pilots/progress/").content.decode()
+    assert "<td>2</td><td>1</td><td>0</td><td>0</td><td>1</td><td>50.0%</td>" in body.replace(
+        "\n", ""
+    )
+    client.force_login(world.pj_applicant)
+    assert client.get("/pilots/progress/").status_code == 403
+    assert len(queries) < 20
+
+
+def test_one_enterprise_is_enrolled_by_form_with_the_same_checks(client, world, leading_unit):
+    client.force_login(world.jm_leader_admin)
+    data = {
+        "name": "江门市新建五金厂",
+        "uscc": NEW,
+        "sub_industry": "五金制品及零配件",
+        "scale": "小型",
+        "above_scale": "规下",
+        "tier": "无",
+        "revenue": "600",
+        "profit": "",
+    }
+    bad = client.post(
+        "/pilots/enterprises/new/", {**data, "uscc": NEW[:-1] + ("0" if NEW[-1] != "0" else "1")}
+    )
+    assert bad.status_code == 200 and "校验码" in bad.content.decode()
+    assert client.post("/pilots/enterprises/new/", data).status_code == 302
+    assert enrolled() == [NEW]

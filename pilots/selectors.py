@@ -1,0 +1,64 @@
+"""Reads of pilot execution, inside the caller's scope; the progress table in a fixed number of
+queries whatever the number of enterprises."""
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from evaluation.models import Assessment
+
+from .models import PilotEnterprise
+
+TARGET_LEVEL = 2
+
+
+def _reached(kind: str) -> Exists:
+    return Exists(
+        Assessment.objects.filter(
+            enterprise=OuterRef("pk"), stage="after", kind=kind, level__gte=TARGET_LEVEL
+        )
+    )
+
+
+def _onsite() -> Exists:
+    return Exists(
+        Assessment.objects.filter(enterprise=OuterRef("pk"), stage="after", kind="onsite")
+    )
+
+
+def with_target_reached(queryset: QuerySet[PilotEnterprise]) -> QuerySet[PilotEnterprise]:
+    """Annotate whether the counting after-assessment (on-site when there is one) is level ≥ 2."""
+    return queryset.annotate(
+        has_onsite=_onsite(), onsite_ok=_reached("onsite"), self_ok=_reached("self")
+    )
+
+
+def progress_by_leading_unit() -> list[dict]:
+    """Per leading unit: enrolled, contracted, completed, accepted, and how many reached level 2
+    after transformation (003 §三: an enterprise counts only at level 2 or above)."""
+    signed = [
+        "contracted",
+        "in_transformation",
+        "completed",
+        "acceptance_applied",
+        "accepted",
+        "rejected",
+    ]
+    done = ["completed", "acceptance_applied", "accepted", "rejected"]
+    rows = (
+        with_target_reached(PilotEnterprise.objects.all())
+        .values("leading_unit__organization__name")
+        .annotate(
+            enrolled=Count("pk"),
+            contracted=Count("pk", filter=Q(status__in=signed)),
+            completed=Count("pk", filter=Q(status__in=done)),
+            accepted=Count("pk", filter=Q(status="accepted")),
+            reached=Count(
+                "pk", filter=Q(has_onsite=True, onsite_ok=True) | Q(has_onsite=False, self_ok=True)
+            ),
+        )
+        .order_by("leading_unit__organization__name")
+    )
+    result = []
+    for row in rows:
+        share = round(100 * row["reached"] / row["enrolled"], 1) if row["enrolled"] else 0
+        result.append({**row, "name": row["leading_unit__organization__name"], "share": share})
+    return result
