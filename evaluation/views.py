@@ -415,7 +415,16 @@ def publicity_list(request: HttpRequest) -> HttpResponse:
     notices = Publicity.objects.filter(status__in=Publicity.PUBLIC).select_related(
         "call", "call__bureau"
     )
-    return render(request, "evaluation/publicity_list.html", {"page": paginate(request, notices)})
+    from pilots.models import AllianceChange
+
+    changes = AllianceChange.objects.filter(
+        status=AllianceChange.Status.IN_PUBLICITY
+    ).select_related("alliance__leading_unit__organization")
+    return render(
+        request,
+        "evaluation/publicity_list.html",
+        {"page": paginate(request, notices), "alliance_changes": changes[:50]},
+    )
 
 
 @require_http_methods(["GET", "POST"])

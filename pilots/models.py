@@ -316,3 +316,55 @@ class TaskBookSignature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_book_id}: {self.party}"
+
+
+def change_material_path(instance: "AllianceChange", filename: str) -> str:
+    import uuid
+
+    return f"alliance-changes/{uuid.uuid4().hex}.pdf"
+
+
+class AllianceChange(models.Model):
+    """A change to a 1+1+N alliance: filed → reviewed → public notice → published (004 §4.6),
+    or a rename/reorganisation reported 10 working days ahead (004 §4.8)."""
+
+    class Kind(models.TextChoices):
+        ADD = "add", _("add a member")
+        REMOVE = "remove", _("remove a member")
+        RENAME = "rename", _("rename or reorganisation")
+
+    class Status(models.TextChoices):
+        FILED = "filed", _("filed")
+        REJECTED = "rejected", _("rejected")
+        IN_PUBLICITY = "in_publicity", _("in public notice")
+        PUBLISHED = "published", _("published")
+        REPORTED = "reported", _("reported")
+
+    alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    member_name = models.CharField(_("member"), max_length=200)
+    member_uscc = models.CharField(_("unified social credit code"), max_length=18)
+    role = models.CharField(
+        _("role"), max_length=16, choices=AllianceMember.Role.choices, blank=True
+    )
+    reason = models.TextField(_("reason"))
+    planned_on = models.DateField(_("date of the formalities"), null=True, blank=True)
+    licence = models.FileField(upload_to=change_material_path, blank=True, max_length=255)
+    legal_rep_id = models.FileField(upload_to=change_material_path, blank=True, max_length=255)
+    accounts = models.FileField(upload_to=change_material_path, blank=True, max_length=255)
+    credit_report = models.FileField(upload_to=change_material_path, blank=True, max_length=255)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.FILED
+    )
+    review_note = models.TextField(_("review"), blank=True)
+    publicity_ends_at = models.DateTimeField(null=True, blank=True)
+    filed_by = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField(auto_now_add=True)
+
+    objects = VisibleManager()
+
+    class Meta:
+        ordering = ["-filed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.member_name}"

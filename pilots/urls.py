@@ -56,4 +56,6 @@ urlpatterns = [
         {"action": "decide"},
         name="acceptance-decide",
     ),
+    path("pilots/leading-units/", views.leading_units, name="leading-units"),
+    path("pilots/alliances/<int:alliance_pk>/", views.alliance_detail, name="alliance-detail"),
 ]

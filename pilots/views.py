@@ -19,14 +19,23 @@ from applications.book import localized
 from applications.selectors import section_view
 from evaluation.assessment import load_index
 from evaluation.models import Assessment
-from portal.models import DocumentBundle
+from portal.models import BUREAU_ROLES, DocumentBundle
 from portal.money import wan_to_upper
 from portal.params import int_param, text_param
 from portal.views import paginate
 from portal.visibility import visible_or_404
 
 from . import documents, selectors, services
-from .models import EnterpriseFileSection, LeadingUnit, PilotEnterprise, TaskBook, TaskBookSignature
+from .models import (
+    Alliance,
+    AllianceChange,
+    AllianceMember,
+    EnterpriseFileSection,
+    LeadingUnit,
+    PilotEnterprise,
+    TaskBook,
+    TaskBookSignature,
+)
 
 IMPORT_SESSION_KEY = "pilots.import"
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -564,3 +573,96 @@ def enterprise_enrol(request: HttpRequest) -> HttpResponse:
         for error in report.file_errors + [e for row in report.rows for e in row["errors"]]:
             form.add_error(None, error)
     return render(request, "pilots/enterprise_enrol.html", {"form": form})
+
+
+@login_required
+def leading_units(request: HttpRequest) -> HttpResponse:
+    units = LeadingUnit.objects.select_related("organization", "bureau", "alliance").order_by(
+        "organization__name"
+    )
+    return render(request, "pilots/leading_units.html", {"page": paginate(request, units)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def alliance_detail(request: HttpRequest, alliance_pk: int) -> HttpResponse:
+    alliance = visible_or_404(
+        Alliance.objects.select_related("leading_unit__organization", "bureau"), pk=alliance_pk
+    )
+    visibility = request.visibility
+    is_leader = alliance.leading_unit.organization_id in visibility.organization_ids
+    is_staff = visibility.is_operator or alliance.bureau_id in visibility.bureau_ids_with(
+        BUREAU_ROLES
+    )
+    errors: dict[str, Any] = {}
+    if request.method == "POST":
+        try:
+            action = request.POST.get("action")
+            if action == "file":
+                raw_date = text_param(request.POST, "planned_on", 10)
+                try:
+                    planned_on = date.fromisoformat(raw_date) if raw_date else None
+                except ValueError:
+                    raise ValidationError(
+                        {"planned_on": _("Enter a date as YYYY-MM-DD.")}
+                    ) from None
+                services.alliance_change_file(
+                    visibility=visibility.resolve(),
+                    alliance=alliance,
+                    kind=text_param(request.POST, "kind", 16),
+                    member_name=text_param(request.POST, "member_name", 200),
+                    member_uscc=text_param(request.POST, "member_uscc", 40),
+                    role=text_param(request.POST, "role", 16),
+                    reason=text_param(request.POST, "reason", 5000),
+                    planned_on=planned_on,
+                    materials={name: request.FILES.get(name) for name in services.CHANGE_MATERIALS},
+                    actor=request.user,
+                )
+                messages.success(request, _("The change is filed."))
+            elif action in ("approve", "reject", "publish"):
+                change = visible_or_404(
+                    AllianceChange.objects.filter(alliance=alliance),
+                    pk=int_param(request.POST, "change"),
+                )
+                if action == "publish":
+                    services.alliance_change_publish(
+                        visibility=visibility.resolve(), change=change, actor=request.user
+                    )
+                else:
+                    services.alliance_change_review(
+                        visibility=visibility.resolve(),
+                        change=change,
+                        approve=action == "approve",
+                        note=text_param(request.POST, "note", 5000),
+                        actor=request.user,
+                    )
+                messages.success(request, _("Saved."))
+            return redirect("alliance-detail", alliance_pk=alliance.pk)
+        except ValidationError as error:
+            errors = (
+                error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+            )
+    return render(
+        request,
+        "pilots/alliance.html",
+        {
+            "alliance": alliance,
+            "members": alliance.members.order_by("role", "name"),
+            "changes": alliance.changes.all(),
+            "is_leader": is_leader,
+            "is_staff": is_staff,
+            "errors": errors,
+            "posted": request.POST if errors else {},
+            "kinds": AllianceChange.Kind.choices,
+            "roles": [(code, label) for code, label in AllianceMember.Role.choices if code != "leader"],
+            "materials": CHANGE_MATERIAL_LABELS,
+        },
+    )
+
+
+CHANGE_MATERIAL_LABELS = [
+    ("licence", gettext_lazy("Business licence")),
+    ("legal_rep_id", gettext_lazy("Legal representative's ID copy")),
+    ("accounts", gettext_lazy("Last year's audited accounts or stamped financial statements")),
+    ("credit_report", gettext_lazy("Credit China report (key pages)")),
+]

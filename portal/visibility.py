@@ -46,6 +46,7 @@ from evaluation.models import (
 )
 from pilots.models import (
     Alliance,
+    AllianceChange,
     AllianceMember,
     BenchmarkTitle,
     EnterpriseFileRevision,
@@ -310,6 +311,12 @@ RULES: dict[type[models.Model], Rule] = {
     Alliance: lambda v: (
         Q(bureau_id__in=v.staff_bureau_ids)
         | Q(leading_unit__organization_id__in=v.organization_ids)
+    ),
+    # Changes in their public notice are public (004 §4.6.3); otherwise as the alliance.
+    AllianceChange: lambda v: (
+        Q(status__in=("in_publicity", "published"))
+        | Q(alliance__bureau_id__in=v.staff_bureau_ids)
+        | Q(alliance__leading_unit__organization_id__in=v.organization_ids)
     ),
     AllianceMember: lambda v: (
         Q(alliance__bureau_id__in=v.staff_bureau_ids)

@@ -30,6 +30,7 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     ),  # a draft: published notices are public
     "bundle_pk": lambda foreign: foreign["bundle"].pk,
     "enterprise_pk": lambda foreign: foreign["enterprise"].pk,
+    "alliance_pk": lambda foreign: foreign["alliance"].pk,
     "part_key": lambda foreign: "basic",  # not an object: the enterprise makes it foreign
     "stage": lambda foreign: "before",
     "kind": lambda foreign: "self",
@@ -140,6 +141,9 @@ def tenant_objects(bureau, organization) -> dict:
             above_scale=True,
         )
         _start_file(enterprise)
+        from pilots.models import Alliance
+
+        alliance = Alliance.objects.create(leading_unit=unit, bureau=bureau)
         TaskBook.objects.create(
             enterprise=enterprise,
             goals="g",
@@ -176,6 +180,7 @@ def tenant_objects(bureau, organization) -> dict:
         "publicity": publicity,
         "bundle": bundle,
         "enterprise": enterprise,
+        "alliance": alliance,
     }
 
 
