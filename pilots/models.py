@@ -368,3 +368,76 @@ class AllianceChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.member_name}"
+
+
+class ServiceProvider(models.Model):
+    """A digital service provider in a county's reference list (002 §三.1–2)."""
+
+    class Capability(models.TextChoices):
+        COMPREHENSIVE = "comprehensive", _("comprehensive")
+        INDUSTRY = "industry", _("industry-specific")
+        SCENARIO = "scenario", _("scenario-specific")
+
+    class Field(models.TextChoices):
+        EQUIPMENT = "equipment", _("intelligent equipment")
+        SOFTWARE = "software", _("industrial software")
+        INFRASTRUCTURE = "infrastructure", _("network and computing infrastructure")
+
+    bureau = models.ForeignKey(
+        Bureau, verbose_name=_("bureau"), on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    uscc = models.CharField(_("unified social credit code"), max_length=18)
+    capability = models.CharField(_("capability"), max_length=16, choices=Capability.choices)
+    field = models.CharField(_("field"), max_length=16, choices=Field.choices)
+    contact = models.CharField(_("contact"), max_length=100, blank=True)
+
+    objects = VisibleManager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "uscc"], name="provider_once_per_bureau")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    """A “小快轻准灵” product or solution (002 §四; 000 §二(一)5)."""
+
+    DIRECTIONS = [
+        "设备数采",
+        "要素互联互通",
+        "数据治理",
+        "人工智能赋能应用",
+        "网络、算力和数据安全",
+        "其他",
+    ]  # 002 附2/附4
+    STAGES = ["研发", "设计", "制造", "销售", "服务", "管理", "安全"]  # 000 §一; 003 附件
+
+    provider = models.ForeignKey(
+        ServiceProvider,
+        verbose_name=_("provider"),
+        on_delete=models.CASCADE,
+        related_name="products",
+    )
+    name = models.CharField(_("name"), max_length=200)
+    summary = models.CharField(_("summary"), max_length=500)
+    direction = models.CharField(
+        _("direction"), max_length=20, choices=[(d, d) for d in DIRECTIONS]
+    )
+    stage = models.CharField(_("stage"), max_length=8, choices=[(s, s) for s in STAGES])
+    price_wan = models.DecimalField(_("price (10k yuan)"), max_digits=10, decimal_places=2)
+    own_ip = models.BooleanField(
+        _("own intellectual property"), help_text=_("Otherwise used under licence.")
+    )
+
+    objects = VisibleManager()
+
+    class Meta:
+        ordering = ["direction", "name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -31,6 +31,8 @@ from .models import (
     EnterpriseFileSection,
     LeadingUnit,
     PilotEnterprise,
+    Product,
+    ServiceProvider,
     TaskBook,
     TaskBookSignature,
 )
@@ -806,3 +808,62 @@ def alliance_change_publish(
         object_id=str(change.pk),
     )
     return change
+
+
+def catalogue_bureaus(visibility: Visibility) -> list[Any]:
+    """Bureaus whose provider reference list the viewer may edit: bureau staff of that bureau
+    (002 §三.2: the county publishes the list)."""
+    from portal.models import Bureau
+
+    return list(
+        Bureau.objects.filter(pk__in=visibility.bureau_ids_with(BUREAU_ROLES)).order_by("path")
+    )
+
+
+@transaction.atomic
+def provider_add(
+    *, visibility: Visibility, bureau_id: int, data: dict[str, Any], actor: User
+) -> ServiceProvider:
+    if bureau_id not in visibility.bureau_ids_with(BUREAU_ROLES):
+        raise PermissionDenied
+    code = uscc.validate(data["uscc"])
+    if ServiceProvider._base_manager.filter(bureau_id=bureau_id, uscc=code).exists():
+        raise ValidationError(
+            _("This provider is already on the list (same unified social credit code)."),
+            code="provider_duplicate",
+        )
+    provider = ServiceProvider.objects.create(
+        bureau_id=bureau_id,
+        name=data["name"],
+        uscc=code,
+        capability=data["capability"],
+        field=data["field"],
+        contact=data.get("contact", ""),
+    )
+    audit.record(
+        action="provider_added",
+        outcome=AuditEvent.Outcome.SUCCESS,
+        actor_id=actor.pk,
+        bureau=provider.bureau,
+        object_type="pilots.serviceprovider",
+        object_id=str(provider.pk),
+    )
+    return provider
+
+
+@transaction.atomic
+def product_add(
+    *, visibility: Visibility, provider: ServiceProvider, data: dict[str, Any], actor: User
+) -> Product:
+    if provider.bureau_id not in visibility.bureau_ids_with(BUREAU_ROLES):
+        raise PermissionDenied
+    product = Product.objects.create(provider=provider, **data)
+    audit.record(
+        action="product_added",
+        outcome=AuditEvent.Outcome.SUCCESS,
+        actor_id=actor.pk,
+        bureau=provider.bureau,
+        object_type="pilots.product",
+        object_id=str(product.pk),
+    )
+    return product

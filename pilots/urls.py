@@ -58,4 +58,5 @@ urlpatterns = [
     ),
     path("pilots/leading-units/", views.leading_units, name="leading-units"),
     path("pilots/alliances/<int:alliance_pk>/", views.alliance_detail, name="alliance-detail"),
+    path("pilots/providers/", views.providers, name="providers"),
 ]

@@ -33,6 +33,8 @@ from .models import (
     EnterpriseFileSection,
     LeadingUnit,
     PilotEnterprise,
+    Product,
+    ServiceProvider,
     TaskBook,
     TaskBookSignature,
 )
@@ -654,7 +656,9 @@ def alliance_detail(request: HttpRequest, alliance_pk: int) -> HttpResponse:
             "errors": errors,
             "posted": request.POST if errors else {},
             "kinds": AllianceChange.Kind.choices,
-            "roles": [(code, label) for code, label in AllianceMember.Role.choices if code != "leader"],
+            "roles": [
+                (code, label) for code, label in AllianceMember.Role.choices if code != "leader"
+            ],
             "materials": CHANGE_MATERIAL_LABELS,
         },
     )
@@ -666,3 +670,107 @@ CHANGE_MATERIAL_LABELS = [
     ("accounts", gettext_lazy("Last year's audited accounts or stamped financial statements")),
     ("credit_report", gettext_lazy("Credit China report (key pages)")),
 ]
+
+
+class ProviderForm(forms.ModelForm):
+    bureau = forms.TypedChoiceField(label=gettext_lazy("Bureau"), coerce=int)
+
+    class Meta:
+        model = ServiceProvider
+        fields = ["name", "uscc", "capability", "field", "contact"]
+
+    def __init__(self, *args: Any, bureaus: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["bureau"].choices = [(b.pk, b.name) for b in bureaus]
+        self.order_fields(["bureau"])
+
+
+class ProductForm(forms.ModelForm):
+    # Queryset set per request: the scoped manager may not be queried at import.
+    provider = forms.ModelChoiceField(label=gettext_lazy("Provider"), queryset=None)
+
+    class Meta:
+        model = Product
+        fields = ["provider", "name", "summary", "direction", "stage", "price_wan", "own_ip"]
+
+    def __init__(self, *args: Any, bureaus: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only providers on a list the viewer keeps; anything else is "not a valid choice".
+        self.fields["provider"].queryset = ServiceProvider.objects.filter(
+            bureau_id__in=[b.pk for b in bureaus]
+        )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def providers(request: HttpRequest) -> HttpResponse:
+    """The county's reference list of digital service providers and their “small, fast, light,
+    precise, flexible” products (002 §三.2, §四), filtered by direction."""
+    visibility = request.visibility
+    bureaus = services.catalogue_bureaus(visibility.resolve())
+    provider_form = ProviderForm(
+        request.POST if request.POST.get("action") == "provider" else None,
+        bureaus=bureaus,
+        prefix="provider",
+    )
+    product_form = ProductForm(
+        request.POST if request.POST.get("action") == "product" else None,
+        bureaus=bureaus,
+        prefix="product",
+    )
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "provider" and provider_form.is_valid():
+                data = dict(provider_form.cleaned_data)
+                bureau_id = data.pop("bureau")
+                services.provider_add(
+                    visibility=visibility.resolve(),
+                    bureau_id=bureau_id,
+                    data=data,
+                    actor=request.user,
+                )
+                messages.success(request, _("The provider is on the list."))
+                return redirect("providers")
+            if action == "product" and product_form.is_valid():
+                data = dict(product_form.cleaned_data)
+                provider = data.pop("provider")
+                services.product_add(
+                    visibility=visibility.resolve(),
+                    provider=provider,
+                    data=data,
+                    actor=request.user,
+                )
+                messages.success(request, _("The product is on the list."))
+                return redirect(f"{request.path}#provider-{provider.pk}")
+        except ValidationError as error:
+            form = provider_form if action == "provider" else product_form
+            form.add_error("uscc" if error.code and error.code.startswith("uscc") else None, error)
+    direction = text_param(request.GET, "direction", 20)
+    if direction not in Product.DIRECTIONS:
+        direction = ""
+    listed = ServiceProvider.objects.select_related("bureau").order_by("bureau__path", "name", "pk")
+    if direction:
+        listed = listed.filter(products__direction=direction).distinct()
+    page = paginate(request, listed)
+    by_provider: dict[int, list[Product]] = {}
+    products = Product.objects.filter(provider_id__in=[p.pk for p in page])
+    if direction:
+        products = products.filter(direction=direction)
+    for product in products:
+        by_provider.setdefault(product.provider_id, []).append(product)
+    rows = [(provider, by_provider.get(provider.pk, [])) for provider in page]
+    editable = {b.pk for b in bureaus}
+    return render(
+        request,
+        "pilots/providers.html",
+        {
+            "page": page,
+            "rows": rows,
+            "editable": editable,
+            "provider_form": provider_form if bureaus else None,
+            "product_form": product_form if bureaus else None,
+            "directions": Product.DIRECTIONS,
+            "direction": direction,
+        },
+    )

@@ -54,6 +54,8 @@ from pilots.models import (
     LeadingUnit,
     PilotEnterprise,
     PilotProgramme,
+    Product,
+    ServiceProvider,
     TaskBook,
     TaskBookSignature,
 )
@@ -258,6 +260,15 @@ def _expert_in_pool_of(v: Visibility) -> Any:
     )
 
 
+def _counties_of_pilot_parties(v: Visibility) -> Any:
+    """Counties where the viewer's organisation is a pilot enterprise or serves one: the county's
+    provider reference list (002 §三.2) is published to them, and to nobody else."""
+    return PilotEnterprise._base_manager.filter(
+        Q(organization_id__in=v.organization_ids)
+        | Q(leading_unit__organization_id__in=v.organization_ids)
+    ).values("bureau_id")
+
+
 RULES: dict[type[models.Model], Rule] = {
     Organization: lambda v: Q(home_bureau_id__in=v.staff_bureau_ids) | Q(pk__in=v.organization_ids),
     Membership: lambda v: (
@@ -317,6 +328,15 @@ RULES: dict[type[models.Model], Rule] = {
         Q(status__in=("in_publicity", "published"))
         | Q(alliance__bureau_id__in=v.staff_bureau_ids)
         | Q(alliance__leading_unit__organization_id__in=v.organization_ids)
+    ),
+    # The provider pool, products and demand lists are references for the county's enterprises
+    # and the leading units serving them: bureau staff manage them, every signed-in user reads.
+    ServiceProvider: lambda v: (
+        Q(bureau_id__in=v.staff_bureau_ids) | Q(bureau_id__in=_counties_of_pilot_parties(v))
+    ),
+    Product: lambda v: (
+        Q(provider__bureau_id__in=v.staff_bureau_ids)
+        | Q(provider__bureau_id__in=_counties_of_pilot_parties(v))
     ),
     AllianceMember: lambda v: (
         Q(alliance__bureau_id__in=v.staff_bureau_ids)
