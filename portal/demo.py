@@ -261,3 +261,107 @@ def build_demo_calls(world: World) -> None:
             link=f"/calls/{call.pk}/",
             bureau=call.bureau,
         )
+
+
+def build_demo_pilot(world: World) -> None:
+    """A leading unit already selected for one sub-industry, its alliance, three enrolled pilot
+    enterprises in two counties (enrolled through the same import as a real sheet) and a county
+    provider list, so a newcomer sees pilot execution (``make run`` only)."""
+    import tablib
+    from django.utils import timezone
+
+    from pilots import services as pilot_services
+    from pilots.models import Alliance, AllianceMember, LeadingUnit, Product, ServiceProvider
+
+    from .uscc import with_check_digit
+    from .visibility import Visibility
+
+    unit = LeadingUnit.objects.create(
+        organization=world.jm_leader,
+        bureau=world.jm,
+        kind=LeadingUnit.Kind.INDUSTRY_CHAIN,
+        sub_industries=["五金制品及零配件"],
+        selected_at=timezone.now(),
+    )
+    alliance = Alliance.objects.create(leading_unit=unit, bureau=world.jm)
+    AllianceMember.objects.create(
+        alliance=alliance,
+        role=AllianceMember.Role.LEADER,
+        name=world.jm_leader.name,
+        uscc=world.jm_leader.uscc,
+        organization=world.jm_leader,
+        duties="统筹联合体改造工作",
+    )
+    sheet = tablib.Dataset(headers=pilot_services.COLUMNS)
+    sheet.append(
+        [
+            world.pj_maker.name,
+            world.pj_maker.uscc,
+            "五金制品及零配件",
+            "小型",
+            "规上",
+            "专精特新",
+            "5800",
+            "320",
+        ]
+    )
+    sheet.append(
+        [
+            world.jh_maker.name,
+            world.jh_maker.uscc,
+            "五金制品及零配件",
+            "小型",
+            "规上",
+            "创新型",
+            "4200",
+            "180",
+        ]
+    )
+    sheet.append(
+        [
+            "江门市蓬江区恒信五金厂",
+            with_check_digit("92440703MA5AB0001"),
+            "五金制品及零配件",
+            "微型",
+            "规下",
+            "无",
+            "600",
+            "",
+        ]
+    )
+    report = pilot_services.enterprises_import(
+        visibility=Visibility.for_user(world.jm_leader_admin),
+        leading_unit=unit,
+        content=sheet.export("csv").encode(),
+        filename="演示名单.csv",
+        confirm=True,
+        actor=world.jm_leader_admin,
+    )
+    if not report.ok:  # the demo sheet is fixed; a failure here is a bug in the import
+        raise RuntimeError(report.file_errors or report.rows)
+    provider = ServiceProvider.objects.create(
+        bureau=world.pj,
+        name="江门市智造云科技有限公司",
+        uscc=with_check_digit("91440703MA5CD0002"),
+        capability=ServiceProvider.Capability.SCENARIO,
+        field=ServiceProvider.Field.SOFTWARE,
+        contact="0750-0000000（演示）",
+    )
+    Product.objects.create(
+        provider=provider,
+        name="五金件视觉质检",
+        summary="产线相机采集图像，自动判定表面缺陷并回传质检记录",
+        direction="人工智能赋能应用",
+        stage="制造",
+        price_wan="3.80",
+        own_ip=True,
+    )
+    Product.objects.create(
+        provider=provider,
+        name="设备联网数采盒",
+        summary="老旧机床免改造接入，采集开机、产量和能耗数据",
+        direction="设备数采",
+        stage="制造",
+        price_wan="1.20",
+        own_ip=True,
+    )

@@ -106,3 +106,22 @@ def test_the_demo_deadline_puts_a_message_in_the_inbox(client, settings):
     assert Notification.objects.filter(user=applicant, kind="call_close").count() == 1
     client.force_login(applicant)
     assert "还有 2 天截止" in client.get("/inbox/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_pilot_to_look_at(client, settings):
+    """After `make run` the leading unit has enterprises in two counties; each county sees its own
+    enterprises and its provider list, and the sibling county sees neither."""
+    from portal.models import User
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    client.force_login(User.objects.get(username="jm_leader_admin"))
+    page = client.get("/pilots/enterprises/").content.decode()
+    assert "江门市蓬江区华程机电有限公司" in page and "江门市江海区锦达五金制品有限公司" in page
+    client.force_login(User.objects.get(username="pj_manager"))
+    page = client.get("/pilots/enterprises/").content.decode()
+    assert "恒信五金厂" in page and "锦达五金" not in page
+    assert "设备联网数采盒" in client.get("/pilots/providers/").content.decode()
+    client.force_login(User.objects.get(username="jh_manager"))
+    assert "设备联网数采盒" not in client.get("/pilots/providers/").content.decode()

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from portal.demo import DEMO_PASSWORD, PERSONAS, build_demo_calls, build_world
+from portal.demo import DEMO_PASSWORD, PERSONAS, build_demo_calls, build_demo_pilot, build_world
 from portal.models import User
 from portal.scoping import scopes_disabled
 
@@ -28,7 +28,9 @@ class Command(BaseCommand):
                 self.stdout.write("Demo data is already loaded.")
             else:
                 with transaction.atomic():
-                    build_demo_calls(build_world())
+                    world = build_world()
+                    build_demo_calls(world)
+                    build_demo_pilot(world)
                 self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
         for persona in PERSONAS:
