@@ -140,6 +140,37 @@ class PilotProgramme(models.Model):
         return self.name
 
 
+class ProgrammeTarget(models.Model):
+    """A performance target of a programme for one year (002 附1 §二; 003 附件 §二: "总体绩效目标及
+    分年度目标，确保目标可考核"). Only indicators the portal can count are offered here; the
+    others stay in the approved plan."""
+
+    class Metric(models.TextChoices):
+        TRANSFORMED = "transformed", _("enterprises transformed")
+        ABOVE_SCALE = "above_scale", _("above-size enterprises transformed")
+        SPECIALISED = "specialised", _("specialised and sophisticated enterprises transformed")
+        BELOW_SCALE = "below_scale", _("below-size enterprises transformed")
+        ABOVE_SCALE_LEVEL2 = "above_scale_level2", _("above-size enterprises at level 2 or above")
+
+    programme = models.ForeignKey(PilotProgramme, on_delete=models.CASCADE, related_name="targets")
+    year = models.PositiveSmallIntegerField(_("year"))
+    metric = models.CharField(_("indicator"), max_length=24, choices=Metric.choices)
+    value = models.PositiveIntegerField(_("target"))
+
+    objects = VisibleManager()
+
+    class Meta:
+        ordering = ["year", "metric"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "year", "metric"], name="programme_target_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.get_metric_display()}: {self.value}"
+
+
 class PilotEnterprise(models.Model):
     """An SME enrolled for transformation by a leading unit (试点企业, 000 §四; 002 §二)."""
 

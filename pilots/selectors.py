@@ -62,3 +62,57 @@ def progress_by_leading_unit() -> list[dict]:
         share = round(100 * row["reached"] / row["enrolled"], 1) if row["enrolled"] else 0
         result.append({**row, "name": row["leading_unit__organization__name"], "share": share})
     return result
+
+
+SIGNED = [
+    "contracted",
+    "in_transformation",
+    "completed",
+    "acceptance_applied",
+    "accepted",
+    "rejected",
+]
+
+
+def programme_actuals(programme) -> dict[str, int]:
+    """Counts for each target indicator over the enterprises of the programme's area (its bureau
+    and the counties below it). An enterprise counts as transformed once its task book is signed."""
+    from portal.models import Bureau
+
+    from .models import ProgrammeTarget
+
+    area = Bureau.objects.filter(path__startswith=programme.bureau.path).values("pk")
+    enterprises = with_target_reached(
+        PilotEnterprise.objects.filter(bureau_id__in=area, status__in=SIGNED)
+    )
+    reached = Q(has_onsite=True, onsite_ok=True) | Q(has_onsite=False, self_ok=True)
+    M = ProgrammeTarget.Metric
+    # Aliases are prefixed: an aggregate may not share a field's name (above_scale).
+    counts = enterprises.aggregate(
+        **{
+            f"n_{M.TRANSFORMED}": Count("pk"),
+            f"n_{M.ABOVE_SCALE}": Count("pk", filter=Q(above_scale=True)),
+            f"n_{M.SPECIALISED}": Count("pk", filter=Q(tier__in=["specialised", "little_giant"])),
+            f"n_{M.BELOW_SCALE}": Count("pk", filter=Q(above_scale=False)),
+            f"n_{M.ABOVE_SCALE_LEVEL2}": Count("pk", filter=Q(above_scale=True) & reached),
+        }
+    )
+    return {key.removeprefix("n_"): value for key, value in counts.items()}
+
+
+def programme_table(programme) -> list[dict]:
+    """One row per (year, indicator) target with the live count and the share reached."""
+    actuals = programme_actuals(programme)
+    rows = []
+    for target in programme.targets.all():
+        actual = actuals[target.metric]
+        share = round(100 * actual / target.value, 1) if target.value else 100.0
+        rows.append(
+            {
+                "target": target,
+                "actual": actual,
+                "share": min(share, 999.9),
+                "met": actual >= target.value,
+            }
+        )
+    return rows

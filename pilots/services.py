@@ -31,7 +31,9 @@ from .models import (
     EnterpriseFileSection,
     LeadingUnit,
     PilotEnterprise,
+    PilotProgramme,
     Product,
+    ProgrammeTarget,
     ServiceProvider,
     TaskBook,
     TaskBookSignature,
@@ -867,3 +869,44 @@ def product_add(
         object_id=str(product.pk),
     )
     return product
+
+
+def can_set_targets(visibility: Visibility, programme: PilotProgramme) -> bool:
+    """The bureau running the pilot keeps its yearly targets (it wrote them in its plan)."""
+    return visibility.is_operator or programme.bureau_id in visibility.bureau_ids_with(BUREAU_ROLES)
+
+
+@transaction.atomic
+def programme_target_set(
+    *,
+    visibility: Visibility,
+    programme: PilotProgramme,
+    year: int,
+    metric: str,
+    value: int,
+    actor: User,
+) -> ProgrammeTarget:
+    if not can_set_targets(visibility, programme):
+        raise PermissionDenied
+    first = programme.approved_at.year - 1
+    if not first <= year <= first + 6:
+        raise ValidationError(
+            _("The year must be between %(first)d and %(last)d."),
+            code="target_year",
+            params={"first": first, "last": first + 6},
+        )
+    if metric not in ProgrammeTarget.Metric.values:
+        raise ValidationError(_("Choose an indicator from the list."), code="target_metric")
+    target, _created = ProgrammeTarget.objects.update_or_create(
+        programme=programme, year=year, metric=metric, defaults={"value": value}
+    )
+    audit.record(
+        action="programme_target_set",
+        outcome=AuditEvent.Outcome.SUCCESS,
+        actor_id=actor.pk,
+        bureau=programme.bureau,
+        object_type="pilots.pilotprogramme",
+        object_id=str(programme.pk),
+        detail={"year": year, "metric": metric, "value": value},
+    )
+    return target

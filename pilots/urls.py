@@ -59,4 +59,6 @@ urlpatterns = [
     path("pilots/leading-units/", views.leading_units, name="leading-units"),
     path("pilots/alliances/<int:alliance_pk>/", views.alliance_detail, name="alliance-detail"),
     path("pilots/providers/", views.providers, name="providers"),
+    path("pilots/programmes/", views.programme_list, name="programme-list"),
+    path("pilots/programmes/<int:programme_pk>/", views.programme_detail, name="programme-detail"),
 ]

@@ -33,7 +33,9 @@ from .models import (
     EnterpriseFileSection,
     LeadingUnit,
     PilotEnterprise,
+    PilotProgramme,
     Product,
+    ProgrammeTarget,
     ServiceProvider,
     TaskBook,
     TaskBookSignature,
@@ -772,5 +774,59 @@ def providers(request: HttpRequest) -> HttpResponse:
             "product_form": product_form if bureaus else None,
             "directions": Product.DIRECTIONS,
             "direction": direction,
+        },
+    )
+
+
+class TargetForm(forms.Form):
+    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
+    metric = forms.ChoiceField(
+        label=gettext_lazy("Indicator"), choices=ProgrammeTarget.Metric.choices
+    )
+    value = forms.IntegerField(label=gettext_lazy("Target"), min_value=0, max_value=1_000_000)
+
+
+@login_required
+def programme_list(request: HttpRequest) -> HttpResponse:
+    programmes = PilotProgramme.objects.select_related("bureau", "approving_bureau").order_by(
+        "-approved_at", "pk"
+    )
+    return render(request, "pilots/programme_list.html", {"page": paginate(request, programmes)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def programme_detail(request: HttpRequest, programme_pk: int) -> HttpResponse:
+    """The programme's yearly targets against live counts (002 附1 §二; 003 附件 §二)."""
+    programme = visible_or_404(
+        PilotProgramme.objects.select_related("bureau", "approving_bureau"), pk=programme_pk
+    )
+    visibility = request.visibility.resolve()
+    editable = services.can_set_targets(visibility, programme)
+    form = TargetForm(request.POST or None)
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.programme_target_set(
+                    visibility=visibility,
+                    programme=programme,
+                    actor=request.user,
+                    **form.cleaned_data,
+                )
+                messages.success(request, _("The target is saved."))
+                return redirect("programme-detail", programme_pk=programme.pk)
+            except ValidationError as error:
+                form.add_error("year" if error.code == "target_year" else None, error)
+    return render(
+        request,
+        "pilots/programme_detail.html",
+        {
+            "programme": programme,
+            "rows": selectors.programme_table(programme),
+            "actuals": selectors.programme_actuals(programme),
+            "metrics": ProgrammeTarget.Metric.choices,
+            "form": form if editable else None,
         },
     )

@@ -55,6 +55,7 @@ from pilots.models import (
     PilotEnterprise,
     PilotProgramme,
     Product,
+    ProgrammeTarget,
     ServiceProvider,
     TaskBook,
     TaskBookSignature,
@@ -354,6 +355,10 @@ RULES: dict[type[models.Model], Rule] = {
     Assessment: lambda v: pilot_enterprise_q(v, "enterprise__"),
     PilotProgramme: lambda v: (
         Q(bureau_id__in=v.staff_bureau_ids) | Q(approving_bureau_id__in=v.staff_bureau_ids)
+    ),
+    ProgrammeTarget: lambda v: (
+        Q(programme__bureau_id__in=v.staff_bureau_ids)
+        | Q(programme__approving_bureau_id__in=v.staff_bureau_ids)
     ),
     AuditEvent: lambda v: (
         Q(actor_id=v.user_id)

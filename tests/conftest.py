@@ -115,3 +115,29 @@ def leading_unit(world):
             sub_industries=["五金制品及零配件"],
             selected_at=timezone.now(),
         )
+
+
+@pytest.fixture
+def signed_enterprise(world, leading_unit):
+    """Two enterprises enrolled from a sheet; Pengjiang's (规上, 专精特新) has a signed task book."""
+    from pilots.models import PilotEnterprise, TaskBook
+    from tests.test_pilot_enterprises import good_rows, run, sheet
+
+    run(world, leading_unit, sheet(good_rows(world)), confirm=True)
+    with scopes_disabled():
+        enterprise = PilotEnterprise.objects.get(organization=world.pj_maker)
+        TaskBook.objects.create(
+            enterprise=enterprise,
+            goals="g",
+            performance_goals="p",
+            content="c",
+            starts_on="2025-09-01",
+            ends_on="2026-09-30",
+            budget_wan=10,
+            obligations="o",
+            created_by=world.jm_leader_admin,
+            status="signed",
+        )
+        PilotEnterprise.objects.filter(pk=enterprise.pk).update(status="contracted")
+        enterprise.refresh_from_db()
+    return enterprise

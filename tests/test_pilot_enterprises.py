@@ -248,30 +248,6 @@ def test_the_task_book_and_the_record_come_as_pdfs(
     assert client.get(f"/documents/{task_pdf.pk}/").status_code == 200
 
 
-@pytest.fixture
-def signed_enterprise(world, leading_unit):
-    from pilots.models import TaskBook
-
-    run(world, leading_unit, sheet(good_rows(world)), confirm=True)
-    with scopes_disabled():
-        enterprise = PilotEnterprise.objects.get(organization=world.pj_maker)
-        TaskBook.objects.create(
-            enterprise=enterprise,
-            goals="g",
-            performance_goals="p",
-            content="c",
-            starts_on="2025-09-01",
-            ends_on="2026-09-30",
-            budget_wan=10,
-            obligations="o",
-            created_by=world.jm_leader_admin,
-            status="signed",
-        )
-        PilotEnterprise.objects.filter(pk=enterprise.pk).update(status="contracted")
-        enterprise.refresh_from_db()
-    return enterprise
-
-
 def act(user):
     return Visibility.for_user(user)
 

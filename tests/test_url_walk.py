@@ -31,6 +31,7 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "bundle_pk": lambda foreign: foreign["bundle"].pk,
     "enterprise_pk": lambda foreign: foreign["enterprise"].pk,
     "alliance_pk": lambda foreign: foreign["alliance"].pk,
+    "programme_pk": lambda foreign: foreign["programme"].pk,
     "part_key": lambda foreign: "basic",  # not an object: the enterprise makes it foreign
     "stage": lambda foreign: "before",
     "kind": lambda foreign: "self",
@@ -144,6 +145,15 @@ def tenant_objects(bureau, organization) -> dict:
         from pilots.models import Alliance
 
         alliance = Alliance.objects.create(leading_unit=unit, bureau=bureau)
+        from pilots.models import PilotProgramme
+
+        programme = PilotProgramme.objects.create(
+            name="p",
+            bureau=bureau,
+            approving_bureau=bureau,
+            source_application=application,
+            approved_at=tz.now(),
+        )
         TaskBook.objects.create(
             enterprise=enterprise,
             goals="g",
@@ -181,6 +191,7 @@ def tenant_objects(bureau, organization) -> dict:
         "bundle": bundle,
         "enterprise": enterprise,
         "alliance": alliance,
+        "programme": programme,
     }
 
 
