@@ -4,7 +4,7 @@ the pilot-execution issue extends them."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Bureau, Organization
+from portal.models import Bureau, Organization, User
 from portal.scoping import VisibleManager
 
 
@@ -472,3 +472,54 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class EnrolmentRequest(models.Model):
+    """An enterprise choosing a leading unit of its area and asking to be transformed (the
+    enterprise's "实际改造意愿", 000 §四; 003 §二(四)). Accepting it enrols the enterprise
+    through the same checks as an import."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("awaiting the leading unit")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="+"
+    )
+    leading_unit = models.ForeignKey(
+        LeadingUnit,
+        verbose_name=_("leading unit"),
+        on_delete=models.CASCADE,
+        related_name="requests",
+    )
+    sub_industry = models.CharField(_("sub-industry"), max_length=100)
+    scale = models.CharField(_("size"), max_length=8)
+    above_scale = models.CharField(_("above designated size"), max_length=4)
+    tier = models.CharField(_("tier"), max_length=8, blank=True)
+    revenue = models.CharField(_("last year's revenue (10k yuan)"), max_length=20, blank=True)
+    profit = models.CharField(_("last year's profit (10k yuan)"), max_length=20, blank=True)
+    needs = models.TextField(_("what the enterprise wants to change"), max_length=2000, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("reason"), max_length=500, blank=True)
+
+    objects = VisibleManager()
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=models.Q(status="pending"),
+                name="one_pending_request_per_enterprise",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} → {self.leading_unit}"

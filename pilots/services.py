@@ -27,6 +27,7 @@ from portal.templatetags.portal_tags import join_list
 from portal.visibility import Visibility
 
 from .models import (
+    EnrolmentRequest,
     EnterpriseFileRevision,
     EnterpriseFileSection,
     LeadingUnit,
@@ -910,3 +911,124 @@ def programme_target_set(
         detail={"year": year, "metric": metric, "value": value},
     )
     return target
+
+
+# --- an enterprise chooses its leading unit --------------------------------------------------------------
+REQUEST_FIELDS = ["sub_industry", "scale", "above_scale", "tier", "revenue", "profit"]
+
+
+def choosable_leading_units(visibility: Visibility) -> Any:
+    """Active leading units of the bureaus above the user's enterprise (published after
+    selection), which the enterprise may ask to be transformed by."""
+    return LeadingUnit.objects.filter(
+        status=LeadingUnit.Status.ACTIVE, bureau_id__in=visibility.home_bureau_line_ids
+    ).select_related("organization", "bureau")
+
+
+@transaction.atomic
+def enrolment_request_create(
+    *,
+    visibility: Visibility,
+    organization: Organization,
+    leading_unit: LeadingUnit,
+    data: dict[str, Any],
+    actor: User,
+) -> EnrolmentRequest:
+    if organization.pk not in visibility.admin_organization_ids:
+        raise PermissionDenied
+    if not choosable_leading_units(visibility).filter(pk=leading_unit.pk).exists():
+        raise ValidationError(_("Choose a leading unit serving your area."), code="request_unit")
+    if leading_unit.sub_industries and data["sub_industry"] not in leading_unit.sub_industries:
+        raise ValidationError(
+            _("This leading unit serves %(list)s; choose one of them as your sub-industry."),
+            code="request_sub_industry",
+            params={"list": join_list(leading_unit.sub_industries)},
+        )
+    if PilotEnterprise._base_manager.filter(organization=organization).exists():
+        raise ValidationError(
+            _("Your enterprise is already a pilot enterprise."), code="request_enrolled"
+        )
+    if EnrolmentRequest._base_manager.filter(organization=organization, status="pending").exists():
+        raise ValidationError(
+            _("Your enterprise already has a request waiting for an answer; withdraw it first."),
+            code="request_pending",
+        )
+    request = EnrolmentRequest.objects.create(
+        organization=organization, leading_unit=leading_unit, created_by=actor, **data
+    )
+    audit.record(
+        action="enrolment_requested",
+        outcome=AuditEvent.Outcome.SUCCESS,
+        actor_id=actor.pk,
+        organization=organization,
+        object_type="pilots.enrolmentrequest",
+        object_id=str(request.pk),
+    )
+    return request
+
+
+@transaction.atomic
+def enrolment_request_decide(
+    *,
+    visibility: Visibility,
+    request: EnrolmentRequest,
+    action: str,
+    note: str,
+    actor: User,
+) -> EnrolmentRequest:
+    """accept/decline by the leading unit, withdraw by the enterprise; only while pending."""
+    request = EnrolmentRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != EnrolmentRequest.Status.PENDING:
+        raise ValidationError(_("This request has already been answered."), code="request_closed")
+    if action == "withdraw":
+        if request.organization_id not in visibility.admin_organization_ids:
+            raise PermissionDenied
+        request.status = EnrolmentRequest.Status.WITHDRAWN
+    elif action in ("accept", "decline"):
+        _require_leading_unit_member(visibility, request.leading_unit)
+        if action == "decline":
+            if not note:
+                raise ValidationError(
+                    _("Give the enterprise a reason for declining."), code="request_reason"
+                )
+            request.status = EnrolmentRequest.Status.DECLINED
+        else:
+            dataset = tablib.Dataset(headers=COLUMNS)
+            dataset.append(
+                [
+                    request.organization.name,
+                    request.organization.uscc,
+                    request.sub_industry,
+                    request.scale,
+                    request.above_scale,
+                    request.tier,
+                    request.revenue,
+                    request.profit,
+                ]
+            )
+            report = enterprises_import(
+                visibility=visibility,
+                leading_unit=request.leading_unit,
+                content=dataset.export("csv").encode(),
+                filename="request.csv",
+                confirm=True,
+                actor=actor,
+            )
+            if not report.ok:
+                errors = report.file_errors + [e for row in report.rows for e in row["errors"]]
+                raise ValidationError(errors)
+            request.status = EnrolmentRequest.Status.ACCEPTED
+    else:
+        raise ValidationError(_("Unknown action."), code="request_action")
+    request.decided_at = timezone.now()
+    request.decision_note = note[:500]
+    request.save(update_fields=["status", "decided_at", "decision_note"])
+    audit.record(
+        action=f"enrolment_request_{request.status}",
+        outcome=AuditEvent.Outcome.SUCCESS,
+        actor_id=actor.pk,
+        organization=request.organization,
+        object_type="pilots.enrolmentrequest",
+        object_id=str(request.pk),
+    )
+    return request

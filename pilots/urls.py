@@ -59,6 +59,12 @@ urlpatterns = [
     path("pilots/leading-units/", views.leading_units, name="leading-units"),
     path("pilots/alliances/<int:alliance_pk>/", views.alliance_detail, name="alliance-detail"),
     path("pilots/providers/", views.providers, name="providers"),
+    path("pilots/choose/", views.choose_leading_unit, name="choose-leading-unit"),
+    path(
+        "pilots/requests/<int:request_pk>/",
+        views.enrolment_request_decide,
+        name="enrolment-request-decide",
+    ),
     path("pilots/programmes/", views.programme_list, name="programme-list"),
     path("pilots/programmes/<int:programme_pk>/", views.programme_detail, name="programme-detail"),
 ]

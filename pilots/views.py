@@ -19,9 +19,10 @@ from applications.book import localized
 from applications.selectors import section_view
 from evaluation.assessment import load_index
 from evaluation.models import Assessment
-from portal.models import BUREAU_ROLES, DocumentBundle
+from portal.models import BUREAU_ROLES, DocumentBundle, Organization
 from portal.money import wan_to_upper
 from portal.params import int_param, text_param
+from portal.templatetags.portal_tags import join_list
 from portal.views import paginate
 from portal.visibility import visible_or_404
 
@@ -30,6 +31,7 @@ from .models import (
     Alliance,
     AllianceChange,
     AllianceMember,
+    EnrolmentRequest,
     EnterpriseFileSection,
     LeadingUnit,
     PilotEnterprise,
@@ -70,6 +72,14 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
             "page": paginate(request, enterprises),
             "search": search,
             "can_import": LeadingUnit.objects.filter(
+                organization_id__in=visibility.organization_ids
+            ).exists(),
+            "pending_requests": EnrolmentRequest.objects.filter(
+                status=EnrolmentRequest.Status.PENDING,
+                leading_unit__organization_id__in=visibility.organization_ids,
+            ).select_related("organization", "leading_unit__organization"),
+            "can_choose": bool(visibility.admin_organization_ids)
+            and not LeadingUnit.objects.filter(
                 organization_id__in=visibility.organization_ids
             ).exists(),
         },
@@ -581,10 +591,17 @@ def enterprise_enrol(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def leading_units(request: HttpRequest) -> HttpResponse:
-    units = LeadingUnit.objects.select_related("organization", "bureau", "alliance").order_by(
+    units = LeadingUnit.objects.select_related("organization", "bureau").order_by(
         "organization__name"
     )
-    return render(request, "pilots/leading_units.html", {"page": paginate(request, units)})
+    page = paginate(request, units)
+    # Enterprises of the area see the published units, not the alliances' internals.
+    linked = set(
+        Alliance.objects.filter(leading_unit__in=list(page)).values_list(
+            "leading_unit_id", flat=True
+        )
+    )
+    return render(request, "pilots/leading_units.html", {"page": page, "linked": linked})
 
 
 @login_required
@@ -830,3 +847,87 @@ def programme_detail(request: HttpRequest, programme_pk: int) -> HttpResponse:
             "form": form if editable else None,
         },
     )
+
+
+class ChooseForm(forms.Form):
+    leading_unit = forms.TypedChoiceField(label=gettext_lazy("Leading unit"), coerce=int)
+    sub_industry = EnrolForm.base_fields["sub_industry"]
+    scale = EnrolForm.base_fields["scale"]
+    above_scale = EnrolForm.base_fields["above_scale"]
+    tier = EnrolForm.base_fields["tier"]
+    revenue = EnrolForm.base_fields["revenue"]
+    profit = EnrolForm.base_fields["profit"]
+    needs = forms.CharField(
+        label=gettext_lazy("What you want to change"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args: Any, units: list[LeadingUnit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["leading_unit"].choices = [
+            (u.pk, f"{u.organization.name}（{join_list(u.sub_industries)}）") for u in units
+        ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def choose_leading_unit(request: HttpRequest) -> HttpResponse:
+    """An enterprise chooses a leading unit of its area and asks to be transformed; the unit
+    accepts (enrolment with the import's checks) or declines with a reason."""
+    visibility = request.visibility.resolve()
+    organizations = list(
+        Organization.objects.filter(pk__in=visibility.admin_organization_ids).order_by("pk")
+    )
+    if not organizations:
+        raise PermissionDenied
+    units = list(services.choosable_leading_units(visibility))
+    form = ChooseForm(request.POST or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        unit = next(u for u in units if u.pk == data.pop("leading_unit"))
+        try:
+            services.enrolment_request_create(
+                visibility=visibility,
+                organization=organizations[0],
+                leading_unit=unit,
+                data=data,
+                actor=request.user,
+            )
+            messages.success(request, _("Your request is sent to the leading unit."))
+            return redirect("choose-leading-unit")
+        except ValidationError as error:
+            form.add_error("sub_industry" if error.code == "request_sub_industry" else None, error)
+    requests = EnrolmentRequest.objects.filter(
+        organization_id__in=visibility.admin_organization_ids
+    ).select_related("leading_unit__organization")
+    return render(
+        request,
+        "pilots/choose_leading_unit.html",
+        {"form": form, "units": units, "requests": requests, "organization": organizations[0]},
+    )
+
+
+@login_required
+@require_POST
+def enrolment_request_decide(request: HttpRequest, request_pk: int) -> HttpResponse:
+    enrolment = visible_or_404(
+        EnrolmentRequest.objects.select_related("organization", "leading_unit"), pk=request_pk
+    )
+    action = text_param(request.POST, "action", 10)
+    try:
+        services.enrolment_request_decide(
+            visibility=request.visibility.resolve(),
+            request=enrolment,
+            action=action,
+            note=text_param(request.POST, "note", 500),
+            actor=request.user,
+        )
+        messages.success(request, _("The request is answered."))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    if action == "withdraw":
+        return redirect("choose-leading-unit")
+    return redirect("enterprise-list")

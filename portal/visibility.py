@@ -49,6 +49,7 @@ from pilots.models import (
     AllianceChange,
     AllianceMember,
     BenchmarkTitle,
+    EnrolmentRequest,
     EnterpriseFileRevision,
     EnterpriseFileSection,
     LeadingUnit,
@@ -140,6 +141,17 @@ class Visibility:
     @cached_property
     def admin_organization_ids(self) -> frozenset[int]:
         return self.organization_ids_with({Role.ORG_ADMIN})
+
+    @cached_property
+    def home_bureau_line_ids(self) -> frozenset[int]:
+        """The home bureaus of the user's organizations and every bureau above them: whose
+        published decisions (leading units serving the area) concern the user's enterprise."""
+        if not self.organization_ids:
+            return frozenset()
+        paths = Organization._base_manager.filter(pk__in=self.organization_ids).values_list(
+            "home_bureau__path", flat=True
+        )
+        return frozenset(int(part) for path in paths if path for part in path.strip("/").split("/"))
 
     @property
     def is_bureau_staff(self) -> bool:
@@ -318,7 +330,15 @@ RULES: dict[type[models.Model], Rule] = {
     ),
     Objection: lambda v: Q(publicity__call__bureau_id__in=v.staff_bureau_ids),
     LeadingUnit: lambda v: (
-        Q(bureau_id__in=v.staff_bureau_ids) | Q(organization_id__in=v.organization_ids)
+        Q(bureau_id__in=v.staff_bureau_ids)
+        | Q(organization_id__in=v.organization_ids)
+        # Selected leading units are published (004 §2.1); an enterprise of the area may choose one.
+        | Q(status="active", bureau_id__in=v.home_bureau_line_ids)
+    ),
+    EnrolmentRequest: lambda v: (
+        Q(organization_id__in=v.organization_ids)
+        | Q(leading_unit__organization_id__in=v.organization_ids)
+        | Q(organization__home_bureau_id__in=v.staff_bureau_ids)
     ),
     Alliance: lambda v: (
         Q(bureau_id__in=v.staff_bureau_ids)

@@ -32,6 +32,7 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "enterprise_pk": lambda foreign: foreign["enterprise"].pk,
     "alliance_pk": lambda foreign: foreign["alliance"].pk,
     "programme_pk": lambda foreign: foreign["programme"].pk,
+    "request_pk": lambda foreign: foreign["enrolment_request"].pk,
     "part_key": lambda foreign: "basic",  # not an object: the enterprise makes it foreign
     "stage": lambda foreign: "before",
     "kind": lambda foreign: "self",
@@ -154,6 +155,16 @@ def tenant_objects(bureau, organization) -> dict:
             source_application=application,
             approved_at=tz.now(),
         )
+        from pilots.models import EnrolmentRequest
+
+        enrolment_request = EnrolmentRequest.objects.create(
+            organization=organization,
+            leading_unit=unit,
+            sub_industry="x",
+            scale="小型",
+            above_scale="规上",
+            created_by=operator,
+        )
         TaskBook.objects.create(
             enterprise=enterprise,
             goals="g",
@@ -192,6 +203,7 @@ def tenant_objects(bureau, organization) -> dict:
         "enterprise": enterprise,
         "alliance": alliance,
         "programme": programme,
+        "enrolment_request": enrolment_request,
     }
 
 
