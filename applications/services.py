@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import audit, deadlines
-from portal.models import BUREAU_ROLES, AuditEvent, Bureau, Organization, Role, User
+from portal.models import AuditEvent, Bureau, Organization, Role, User
 from portal.visibility import Visibility
 
 from .attachments import check_upload
@@ -570,10 +570,7 @@ def application_request_correction(
     *, visibility: Visibility, application: Application, items: str, deadline: datetime, actor: User
 ) -> CorrectionRequest:
     """The issuing bureau returns a submitted book for correction (补正) with a deadline."""
-    if not (
-        visibility.is_operator
-        or application.call.bureau_id in visibility.bureau_ids_with(BUREAU_ROLES)
-    ):
+    if not visibility.works_for(application.call.bureau_id):
         raise PermissionDenied
     with transaction.atomic():
         application = lock_application(application)
@@ -610,10 +607,7 @@ def application_recommend(
     *, visibility: Visibility, application: Application, recommend: bool, note: str, actor: User
 ) -> Application:
     """The applicant's county bureau recommends (or not) a submitted book (001 §三(二))."""
-    if not (
-        visibility.is_operator
-        or application.organization.home_bureau_id in visibility.bureau_ids_with(BUREAU_ROLES)
-    ):
+    if not visibility.works_for(application.organization.home_bureau_id):
         raise PermissionDenied
     with transaction.atomic():
         application = lock_application(application)

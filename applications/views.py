@@ -365,9 +365,7 @@ def application_detail(request: HttpRequest, application_pk: int) -> HttpRespons
     per_section, cross = book.check(answers, services.attachment_counts(application))
     visibility = request.visibility
     is_member = _is_member(request, application)
-    call_staff = visibility.is_operator or application.call.bureau_id in visibility.bureau_ids_with(
-        BUREAU_ROLES
-    )
+    call_staff = visibility.works_for(application.call.bureau_id)
     recommender = application.organization.home_bureau_id in visibility.bureau_ids_with(
         BUREAU_ROLES
     )

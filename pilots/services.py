@@ -445,7 +445,7 @@ def task_book_create(
 def parties_of(visibility: Visibility, enterprise: PilotEnterprise) -> set[str]:
     """Which parties of the task book this user may sign for."""
     parties = set()
-    if enterprise.bureau_id in visibility.bureau_ids_with(BUREAU_ROLES) or visibility.is_operator:
+    if visibility.works_for(enterprise.bureau_id):
         parties.add(TaskBookSignature.Party.BUREAU)
     if enterprise.organization_id in visibility.organization_ids:
         parties.add(TaskBookSignature.Party.ENTERPRISE)
@@ -733,10 +733,7 @@ def alliance_change_review(
 
     from .models import AllianceChange
 
-    if not (
-        visibility.is_operator
-        or change.alliance.bureau_id in visibility.bureau_ids_with(BUREAU_ROLES)
-    ):
+    if not visibility.works_for(change.alliance.bureau_id):
         raise PermissionDenied
     if change.status != AllianceChange.Status.FILED:
         raise ValidationError(_("This change is not waiting for review."))
@@ -769,10 +766,7 @@ def alliance_change_publish(
     """After an uncontested notice the bureau publishes the changed member list (004 §4.6.3)."""
     from .models import AllianceChange, AllianceMember
 
-    if not (
-        visibility.is_operator
-        or change.alliance.bureau_id in visibility.bureau_ids_with(BUREAU_ROLES)
-    ):
+    if not visibility.works_for(change.alliance.bureau_id):
         raise PermissionDenied
     if change.status != AllianceChange.Status.IN_PUBLICITY:
         raise ValidationError(_("This change is not in public notice."))
@@ -874,7 +868,7 @@ def product_add(
 
 def can_set_targets(visibility: Visibility, programme: PilotProgramme) -> bool:
     """The bureau running the pilot keeps its yearly targets (it wrote them in its plan)."""
-    return visibility.is_operator or programme.bureau_id in visibility.bureau_ids_with(BUREAU_ROLES)
+    return visibility.works_for(programme.bureau_id)
 
 
 @transaction.atomic

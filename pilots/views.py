@@ -19,7 +19,7 @@ from applications.book import localized
 from applications.selectors import section_view
 from evaluation.assessment import load_index
 from evaluation.models import Assessment
-from portal.models import BUREAU_ROLES, DocumentBundle, Organization
+from portal.models import DocumentBundle, Organization
 from portal.money import wan_to_upper
 from portal.params import int_param, text_param
 from portal.templatetags.portal_tags import join_list
@@ -612,9 +612,7 @@ def alliance_detail(request: HttpRequest, alliance_pk: int) -> HttpResponse:
     )
     visibility = request.visibility
     is_leader = alliance.leading_unit.organization_id in visibility.organization_ids
-    is_staff = visibility.is_operator or alliance.bureau_id in visibility.bureau_ids_with(
-        BUREAU_ROLES
-    )
+    is_staff = visibility.works_for(alliance.bureau_id)
     errors: dict[str, Any] = {}
     if request.method == "POST":
         try:

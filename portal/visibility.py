@@ -125,6 +125,10 @@ class Visibility:
         wanted = set(roles)
         return frozenset(o for role, _b, o in self.roles if role in wanted and o is not None)
 
+    def works_for(self, bureau_id: int | None) -> bool:
+        """Staff of exactly this bureau (not merely above it), or the operator: who acts for it."""
+        return self.is_operator or bureau_id in self.bureau_ids_with(BUREAU_ROLES)
+
     @cached_property
     def staff_bureau_ids(self) -> frozenset[int]:
         """Bureaus the user works for, with every bureau below them."""
