@@ -824,6 +824,7 @@ def provider_add(
     if bureau_id not in visibility.bureau_ids_with(BUREAU_ROLES):
         raise PermissionDenied
     code = uscc.validate(data["uscc"])
+    # Unscoped existence check within the caller's own bureau: answers only yes or no.
     if ServiceProvider._base_manager.filter(bureau_id=bureau_id, uscc=code).exists():
         raise ValidationError(
             _("This provider is already on the list (same unified social credit code)."),
@@ -938,10 +939,13 @@ def enrolment_request_create(
             code="request_sub_industry",
             params={"list": join_list(leading_unit.sub_industries)},
         )
+    # Enrolled by any leading unit, including ones the enterprise cannot see: yes or no only.
     if PilotEnterprise._base_manager.filter(organization=organization).exists():
         raise ValidationError(
             _("Your enterprise is already a pilot enterprise."), code="request_enrolled"
         )
+    # Own requests only (the organization is the caller's); unscoped to use the same check as
+    # the database constraint.
     if EnrolmentRequest._base_manager.filter(organization=organization, status="pending").exists():
         raise ValidationError(
             _("Your enterprise already has a request waiting for an answer; withdraw it first."),
