@@ -1,6 +1,8 @@
 """Pilot execution records. This issue's part: what a finalised selection creates (DESIGN.md §4);
 the pilot-execution issue extends them."""
 
+from decimal import Decimal
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -523,3 +525,61 @@ class EnrolmentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} → {self.leading_unit}"
+
+
+class Contract(models.Model):
+    """The transformation contract between a pilot enterprise and the party serving it: duties,
+    measures, period, targets and the products bought with itemised prices (issue scope; 004
+    §2.2.11 asks leading units to report contract signing)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SIGNED = "signed", _("signed")
+
+    enterprise = models.OneToOneField(
+        PilotEnterprise,
+        verbose_name=_("enterprise"),
+        on_delete=models.CASCADE,
+        related_name="contract",
+    )
+    duties = models.TextField(_("duties of each party"), max_length=4000)
+    measures = models.TextField(_("transformation measures"), max_length=4000)
+    targets = models.TextField(_("targets"), max_length=4000)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.DRAFT
+    )
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    updated_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = VisibleManager()
+
+    def __str__(self) -> str:
+        return str(self.enterprise)
+
+
+class ContractItem(models.Model):
+    """One product or service on the contract, priced (小快轻准灵 products, 002 §四)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField()
+    product = models.CharField(_("product or service"), max_length=200)
+    provider = models.CharField(_("provider"), max_length=200)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price_wan = models.DecimalField(
+        _("unit price (10k yuan)"), max_digits=12, decimal_places=2
+    )
+
+    objects = VisibleManager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.product
+
+    @property
+    def amount_wan(self) -> Decimal:
+        return self.quantity * self.unit_price_wan

@@ -27,6 +27,8 @@ from portal.templatetags.portal_tags import join_list
 from portal.visibility import Visibility
 
 from .models import (
+    Contract,
+    ContractItem,
     EnrolmentRequest,
     EnterpriseFileRevision,
     EnterpriseFileSection,
@@ -1030,3 +1032,77 @@ def enrolment_request_decide(
         object_id=str(request.pk),
     )
     return request
+
+
+# --- the transformation contract ---------------------------------------------------------------------------
+@transaction.atomic
+def contract_save(
+    *,
+    visibility: Visibility,
+    enterprise: PilotEnterprise,
+    data: dict[str, Any],
+    items: list[dict[str, Any]],
+    actor: User,
+) -> Contract:
+    """Draft or redraft the contract with its itemised products; a signed contract is final."""
+    if not is_enterprise_side(visibility, enterprise):
+        raise PermissionDenied
+    if data["ends_on"] <= data["starts_on"]:
+        raise ValidationError(
+            {"ends_on": _("The contract must end after it starts.")}, code="contract_period"
+        )
+    if not items:
+        raise ValidationError(
+            _("List at least one product or service with its price."), code="contract_items"
+        )
+    contract = Contract.objects.select_for_update().filter(enterprise=enterprise).first()
+    if contract is not None and contract.status == Contract.Status.SIGNED:
+        raise ValidationError(_("The contract is signed and can no longer be changed."))
+    if contract is None:
+        contract = Contract(enterprise=enterprise)
+    for key, value in data.items():
+        setattr(contract, key, value)
+    contract.updated_by = actor
+    contract.save()
+    ContractItem.objects.filter(contract=contract).delete()
+    ContractItem.objects.bulk_create(
+        ContractItem(contract=contract, position=n, **item) for n, item in enumerate(items, 1)
+    )
+    audit.record(
+        action="contract_saved",
+        outcome=AuditEvent.Outcome.SUCCESS,
+        actor_id=actor.pk,
+        organization=enterprise.organization,
+        object_type="pilots.contract",
+        object_id=str(contract.pk),
+        detail={"items": len(items)},
+    )
+    return contract
+
+
+@transaction.atomic
+def contract_sign(
+    *, visibility: Visibility, contract: Contract, signed_on: Any, actor: User
+) -> Contract:
+    """Record that the paper contract is signed; the leading unit reports it (004 §2.2.11)."""
+    enterprise = contract.enterprise
+    if not (
+        visibility.is_operator
+        or enterprise.leading_unit.organization_id in visibility.organization_ids
+    ):
+        raise PermissionDenied
+    if contract.status == Contract.Status.SIGNED:
+        raise ValidationError(_("The contract is already signed."))
+    if signed_on > timezone.localdate():
+        raise ValidationError(_("The signing date cannot be in the future."))
+    contract.status, contract.signed_on = Contract.Status.SIGNED, signed_on
+    contract.save(update_fields=["status", "signed_on", "updated_at"])
+    audit.record(
+        action="contract_signed",
+        outcome=AuditEvent.Outcome.SUCCESS,
+        actor_id=actor.pk,
+        organization=enterprise.organization,
+        object_type="pilots.contract",
+        object_id=str(contract.pk),
+    )
+    return contract

@@ -20,6 +20,7 @@ urlpatterns = [
         name="assessment-form",
     ),
     path("pilots/enterprises/<int:enterprise_pk>/task-book/", views.task_book, name="task-book"),
+    path("pilots/enterprises/<int:enterprise_pk>/contract/", views.contract, name="contract"),
     path(
         "pilots/enterprises/<int:enterprise_pk>/task-book/sign/",
         views.task_book_sign,

@@ -3,6 +3,7 @@ task books. Thin: parse, call one service, show."""
 
 import base64
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -31,6 +32,7 @@ from .models import (
     Alliance,
     AllianceChange,
     AllianceMember,
+    Contract,
     EnrolmentRequest,
     EnterpriseFileSection,
     LeadingUnit,
@@ -929,3 +931,127 @@ def enrolment_request_decide(request: HttpRequest, request_pk: int) -> HttpRespo
     if action == "withdraw":
         return redirect("choose-leading-unit")
     return redirect("enterprise-list")
+
+
+class ContractForm(forms.ModelForm):
+    class Meta:
+        model = Contract
+        fields = ["duties", "measures", "targets", "starts_on", "ends_on"]
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+            "duties": forms.Textarea(attrs={"rows": 4}),
+            "measures": forms.Textarea(attrs={"rows": 4}),
+            "targets": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class ContractItemForm(forms.Form):
+    product = forms.CharField(label=gettext_lazy("Product or service"), max_length=200)
+    provider = forms.CharField(label=gettext_lazy("Provider"), max_length=200)
+    quantity = forms.IntegerField(label=gettext_lazy("Quantity"), min_value=1, max_value=100_000)
+    unit_price_wan = forms.DecimalField(
+        label=gettext_lazy("Unit price (10k yuan)"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+    )
+
+
+ContractItemFormSet = forms.formset_factory(
+    ContractItemForm, extra=3, max_num=50, validate_max=True, absolute_max=60
+)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contract(request: HttpRequest, enterprise_pk: int) -> HttpResponse:
+    """The transformation contract: drafted by the enterprise or its leading unit, itemised, then
+    recorded as signed by the leading unit."""
+    enterprise = _enterprise(request, enterprise_pk)
+    visibility = request.visibility.resolve()
+    existing = Contract.objects.filter(enterprise=enterprise).first()
+    editable = services.is_enterprise_side(visibility, enterprise) and (
+        existing is None or existing.status == Contract.Status.DRAFT
+    )
+    can_sign = (
+        existing is not None
+        and existing.status == Contract.Status.DRAFT
+        and (
+            visibility.is_operator
+            or enterprise.leading_unit.organization_id in visibility.organization_ids
+        )
+    )
+    posted = request.method == "POST" and request.POST.get("action") != "sign"
+    if posted and not editable:
+        raise PermissionDenied
+    initial_items = (
+        [
+            {
+                "product": i.product,
+                "provider": i.provider,
+                "quantity": i.quantity,
+                "unit_price_wan": i.unit_price_wan,
+            }
+            for i in existing.items.all()
+        ]
+        if existing
+        else []
+    )
+    form = ContractForm(request.POST if posted else None, instance=existing)
+    formset = ContractItemFormSet(
+        request.POST if posted else None, initial=initial_items, prefix="items"
+    )
+    if request.method == "POST" and request.POST.get("action") == "sign":
+        if existing is None:
+            raise Http404
+        raw = text_param(request.POST, "signed_on", 10)
+        try:
+            services.contract_sign(
+                visibility=visibility,
+                contract=existing,
+                signed_on=date.fromisoformat(raw),
+                actor=request.user,
+            )
+            messages.success(request, _("The contract is recorded as signed."))
+        except ValueError:
+            messages.error(request, _("Enter a date as YYYY-MM-DD."))
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        return redirect("contract", enterprise_pk=enterprise.pk)
+    if posted and form.is_valid() and formset.is_valid():
+        items = [f.cleaned_data for f in formset.forms if f.cleaned_data]
+        try:
+            services.contract_save(
+                visibility=visibility,
+                enterprise=enterprise,
+                data={k: form.cleaned_data[k] for k in ContractForm.Meta.fields},
+                items=items,
+                actor=request.user,
+            )
+            messages.success(request, _("The contract is saved."))
+            return redirect("contract", enterprise_pk=enterprise.pk)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field_name, errors in error.error_dict.items():
+                    for e in errors:
+                        form.add_error(field_name, e)
+            else:
+                form.add_error(None, error)
+    items = list(existing.items.all()) if existing else []
+    total = sum((i.amount_wan for i in items), Decimal(0))
+    return render(
+        request,
+        "pilots/contract.html",
+        {
+            "enterprise": enterprise,
+            "contract": existing,
+            "items": items,
+            "total": total,
+            "total_words": wan_to_upper(total) if items else "",
+            "form": form if editable else None,
+            "formset": formset,
+            "can_sign": can_sign,
+        },
+    )

@@ -49,6 +49,8 @@ from pilots.models import (
     AllianceChange,
     AllianceMember,
     BenchmarkTitle,
+    Contract,
+    ContractItem,
     EnrolmentRequest,
     EnterpriseFileRevision,
     EnterpriseFileSection,
@@ -375,6 +377,8 @@ RULES: dict[type[models.Model], Rule] = {
     EnterpriseFileSection: lambda v: pilot_enterprise_q(v, "enterprise__"),
     EnterpriseFileRevision: lambda v: pilot_enterprise_q(v, "enterprise__"),
     TaskBook: lambda v: pilot_enterprise_q(v, "enterprise__"),
+    Contract: lambda v: pilot_enterprise_q(v, "enterprise__"),
+    ContractItem: lambda v: pilot_enterprise_q(v, "contract__enterprise__"),
     TaskBookSignature: lambda v: pilot_enterprise_q(v, "task_book__enterprise__"),
     Assessment: lambda v: pilot_enterprise_q(v, "enterprise__"),
     PilotProgramme: lambda v: (
