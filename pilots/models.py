@@ -3,6 +3,7 @@ the pilot-execution issue extends them."""
 
 from decimal import Decimal
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -462,7 +463,9 @@ class Product(models.Model):
         _("direction"), max_length=20, choices=[(d, d) for d in DIRECTIONS]
     )
     stage = models.CharField(_("stage"), max_length=8, choices=[(s, s) for s in STAGES])
-    price_wan = models.DecimalField(_("price (10k yuan)"), max_digits=10, decimal_places=2)
+    price_wan = models.DecimalField(
+        _("price (10k yuan)"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
+    )
     own_ip = models.BooleanField(
         _("own intellectual property"), help_text=_("Otherwise used under licence.")
     )
@@ -583,3 +586,60 @@ class ContractItem(models.Model):
     @property
     def amount_wan(self) -> Decimal:
         return self.quantity * self.unit_price_wan
+
+
+class DemandList(models.Model):
+    """The county's demand, problem and scenario list with adapted products, one per sub-industry
+    (002 附4; 002 §二.2: the county sorts out needs, and after acceptance the adapted products)."""
+
+    bureau = models.ForeignKey(
+        Bureau, verbose_name=_("county bureau"), on_delete=models.PROTECT, related_name="+"
+    )
+    sub_industry = models.CharField(_("sub-industry"), max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = VisibleManager()
+
+    class Meta:
+        ordering = ["sub_industry", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["bureau", "sub_industry"], name="demand_list_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bureau} · {self.sub_industry}"
+
+
+class DemandRow(models.Model):
+    """One problem, need and scenario under one of the six directions of 附4, with its budget and
+    the adapted product from the county's list."""
+
+    demand_list = models.ForeignKey(DemandList, on_delete=models.CASCADE, related_name="rows")
+    direction = models.CharField(
+        _("direction"), max_length=20, choices=[(d, d) for d in Product.DIRECTIONS]
+    )
+    problem = models.TextField(_("problem"), max_length=1000)
+    need = models.TextField(_("need"), max_length=1000)
+    scenario = models.TextField(_("scenario"), max_length=1000)
+    budget_wan = models.DecimalField(
+        _("total budget (10k yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+    )
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("adapted product"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = VisibleManager()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.problem[:50]

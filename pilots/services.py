@@ -29,6 +29,8 @@ from portal.visibility import Visibility
 from .models import (
     Contract,
     ContractItem,
+    DemandList,
+    DemandRow,
     EnrolmentRequest,
     EnterpriseFileRevision,
     EnterpriseFileSection,
@@ -1106,3 +1108,128 @@ def contract_sign(
         object_id=str(contract.pk),
     )
     return contract
+
+
+# --- the demand, problem and scenario list (002 附4) -------------------------------------------------------
+def demand_list_create(
+    *, visibility: Visibility, bureau_id: int, sub_industry: str, actor: User
+) -> DemandList:
+    if not visibility.works_for(bureau_id):
+        raise PermissionDenied
+    sub_industry = sub_industry.strip()
+    if not sub_industry:
+        raise ValidationError({"sub_industry": _("Name the sub-industry.")})
+    if DemandList._base_manager.filter(bureau_id=bureau_id, sub_industry=sub_industry).exists():
+        # One list per sub-industry (附4: "每个细分行业填写一张"); the caller's own bureau only.
+        raise ValidationError(
+            {"sub_industry": _("This sub-industry already has a list.")}, code="demand_duplicate"
+        )
+    demand_list = DemandList.objects.create(bureau_id=bureau_id, sub_industry=sub_industry)
+    audit.record(
+        action="demand_list_created",
+        outcome=AuditEvent.Outcome.SUCCESS,
+        actor_id=actor.pk,
+        bureau=demand_list.bureau,
+        object_type="pilots.demandlist",
+        object_id=str(demand_list.pk),
+    )
+    return demand_list
+
+
+def demand_row_add(
+    *, visibility: Visibility, demand_list: DemandList, data: dict[str, Any], actor: User
+) -> DemandRow:
+    if not visibility.works_for(demand_list.bureau_id):
+        raise PermissionDenied
+    product = data.get("product")
+    if product is not None and product.provider.bureau_id != demand_list.bureau_id:
+        raise ValidationError({"product": _("Choose a product from this county's list.")})
+    row = DemandRow.objects.create(demand_list=demand_list, **data)
+    audit.record(
+        action="demand_row_added",
+        outcome=AuditEvent.Outcome.SUCCESS,
+        actor_id=actor.pk,
+        bureau=demand_list.bureau,
+        object_type="pilots.demandlist",
+        object_id=str(demand_list.pk),
+    )
+    return row
+
+
+def demand_row_delete(*, visibility: Visibility, row: DemandRow, actor: User) -> None:
+    demand_list = row.demand_list
+    if not visibility.works_for(demand_list.bureau_id):
+        raise PermissionDenied
+    row.delete()
+    audit.record(
+        action="demand_row_deleted",
+        outcome=AuditEvent.Outcome.SUCCESS,
+        actor_id=actor.pk,
+        bureau=demand_list.bureau,
+        object_type="pilots.demandlist",
+        object_id=str(demand_list.pk),
+    )
+
+
+def demand_list_xlsx(demand_list: DemandList, rows: list[DemandRow]) -> bytes:
+    """The list in the 附4 layout: rows grouped by direction, products with price and provider."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    from applications.exports import safe_cell
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "附4"
+    sheet.append(["中小企业数字化转型需求、问题和场景清单及适配产品库"])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append(
+        [
+            f"县（市、区）：{demand_list.bureau.region_name}",
+            "",
+            f"细分行业：{demand_list.sub_industry}",
+            "",
+            "",
+            "单位：万元",
+        ]
+    )
+    sheet.append(
+        [
+            "方向",
+            "问题",
+            "需求",
+            "场景描述",
+            "改造总投资预算",
+            "产品名称",
+            "产品简述",
+            "价格",
+            "服务商",
+        ]
+    )
+    for direction in Product.DIRECTIONS:
+        for row in [r for r in rows if r.direction == direction] or [None]:
+            product = row.product if row else None
+            sheet.append(
+                [
+                    safe_cell(value)
+                    for value in (
+                        direction,
+                        row.problem if row else "",
+                        row.need if row else "",
+                        row.scenario if row else "",
+                        float(row.budget_wan) if row else None,
+                        product.name if product else "",
+                        product.summary if product else "",
+                        float(product.price_wan) if product else None,
+                        product.provider.name if product else "",
+                    )
+                ]
+            )
+    for column, width in zip("ABCDEFGHI", (18, 30, 30, 30, 14, 20, 30, 10, 24), strict=True):
+        sheet.column_dimensions[column].width = width
+    for cells in sheet.iter_rows(min_row=3):
+        for cell in cells:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

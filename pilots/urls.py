@@ -60,6 +60,8 @@ urlpatterns = [
     path("pilots/leading-units/", views.leading_units, name="leading-units"),
     path("pilots/alliances/<int:alliance_pk>/", views.alliance_detail, name="alliance-detail"),
     path("pilots/providers/", views.providers, name="providers"),
+    path("pilots/demand-lists/", views.demand_lists, name="demand-lists"),
+    path("pilots/demand-lists/<int:list_pk>/", views.demand_list, name="demand-list"),
     path("pilots/choose/", views.choose_leading_unit, name="choose-leading-unit"),
     path(
         "pilots/requests/<int:request_pk>/",

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -33,6 +34,8 @@ from .models import (
     AllianceChange,
     AllianceMember,
     Contract,
+    DemandList,
+    DemandRow,
     EnrolmentRequest,
     EnterpriseFileSection,
     LeadingUnit,
@@ -1053,5 +1056,122 @@ def contract(request: HttpRequest, enterprise_pk: int) -> HttpResponse:
             "form": form if editable else None,
             "formset": formset,
             "can_sign": can_sign,
+        },
+    )
+
+
+class DemandListForm(forms.Form):
+    bureau = forms.TypedChoiceField(label=gettext_lazy("Bureau"), coerce=int)
+    sub_industry = forms.CharField(label=gettext_lazy("Sub-industry"), max_length=100)
+
+    def __init__(self, *args: Any, bureaus: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["bureau"].choices = [(b.pk, b.name) for b in bureaus]
+
+
+class DemandRowForm(forms.ModelForm):
+    product = forms.ModelChoiceField(
+        label=gettext_lazy("Adapted product"), queryset=None, required=False
+    )
+
+    class Meta:
+        model = DemandRow
+        fields = ["direction", "problem", "need", "scenario", "budget_wan", "product"]
+        widgets = {
+            "problem": forms.Textarea(attrs={"rows": 2}),
+            "need": forms.Textarea(attrs={"rows": 2}),
+            "scenario": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, bureau_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = Product.objects.filter(
+            provider__bureau_id=bureau_id
+        ).select_related("provider")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def demand_lists(request: HttpRequest) -> HttpResponse:
+    """The county's demand, problem and scenario lists, one per sub-industry (002 附4)."""
+    visibility = request.visibility.resolve()
+    bureaus = services.catalogue_bureaus(visibility)
+    form = DemandListForm(request.POST or None, bureaus=bureaus)
+    if request.method == "POST":
+        if not bureaus:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                created = services.demand_list_create(
+                    visibility=visibility,
+                    bureau_id=form.cleaned_data["bureau"],
+                    sub_industry=form.cleaned_data["sub_industry"],
+                    actor=request.user,
+                )
+                return redirect("demand-list", list_pk=created.pk)
+            except ValidationError as error:
+                for field_name, errors in error.error_dict.items():
+                    for e in errors:
+                        form.add_error(field_name, e)
+    lists = DemandList.objects.select_related("bureau").order_by("bureau__path", "sub_industry")
+    return render(
+        request,
+        "pilots/demand_lists.html",
+        {"page": paginate(request, lists), "form": form if bureaus else None},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def demand_list(request: HttpRequest, list_pk: int) -> HttpResponse:
+    demand = visible_or_404(DemandList.objects.select_related("bureau"), pk=list_pk)
+    visibility = request.visibility.resolve()
+    editable = visibility.works_for(demand.bureau_id)
+    form = DemandRowForm(
+        request.POST if request.POST.get("action") == "add" else None, bureau_id=demand.bureau_id
+    )
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        if request.POST.get("action") == "delete":
+            row = visible_or_404(
+                DemandRow.objects.filter(demand_list=demand), pk=int_param(request.POST, "row") or 0
+            )
+            services.demand_row_delete(visibility=visibility, row=row, actor=request.user)
+            return redirect("demand-list", list_pk=demand.pk)
+        if form.is_valid():
+            try:
+                services.demand_row_add(
+                    visibility=visibility,
+                    demand_list=demand,
+                    data=form.cleaned_data,
+                    actor=request.user,
+                )
+                messages.success(request, _("The row is added."))
+                return redirect("demand-list", list_pk=demand.pk)
+            except ValidationError as error:
+                for field_name, errors in error.error_dict.items():
+                    for e in errors:
+                        form.add_error(field_name, e)
+    rows = list(demand.rows.select_related("product__provider"))
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(
+            services.demand_list_xlsx(demand, rows),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        title = _("Demand list")
+        response["Content-Disposition"] = content_disposition_header(
+            True, f"{title}-{demand.bureau.region_name}-{demand.sub_industry}.xlsx"
+        )
+        return response
+    grouped = [(d, [r for r in rows if r.direction == d]) for d in Product.DIRECTIONS]
+    return render(
+        request,
+        "pilots/demand_list.html",
+        {
+            "demand": demand,
+            "grouped": grouped,
+            "form": form if editable else None,
+            "editable": editable,
         },
     )

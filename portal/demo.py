@@ -271,7 +271,15 @@ def build_demo_pilot(world: World) -> None:
     from django.utils import timezone
 
     from pilots import services as pilot_services
-    from pilots.models import Alliance, AllianceMember, LeadingUnit, Product, ServiceProvider
+    from pilots.models import (
+        Alliance,
+        AllianceMember,
+        DemandList,
+        DemandRow,
+        LeadingUnit,
+        Product,
+        ServiceProvider,
+    )
 
     from .uscc import with_check_digit
     from .visibility import Visibility
@@ -356,7 +364,7 @@ def build_demo_pilot(world: World) -> None:
         price_wan="3.80",
         own_ip=True,
     )
-    Product.objects.create(
+    box = Product.objects.create(
         provider=provider,
         name="设备联网数采盒",
         summary="老旧机床免改造接入，采集开机、产量和能耗数据",
@@ -364,4 +372,14 @@ def build_demo_pilot(world: World) -> None:
         stage="制造",
         price_wan="1.20",
         own_ip=True,
+    )
+    demand = DemandList.objects.create(bureau=world.pj, sub_industry="五金制品及零配件")
+    DemandRow.objects.create(
+        demand_list=demand,
+        direction="设备数采",
+        problem="冲压、抛光设备老旧，开机和产量靠人工记录",
+        need="免改造采集设备状态、产量和能耗",
+        scenario="冲压车间 40 台设备联网，看板显示稼动率",
+        budget_wan="12.50",
+        product=box,
     )

@@ -51,6 +51,8 @@ from pilots.models import (
     BenchmarkTitle,
     Contract,
     ContractItem,
+    DemandList,
+    DemandRow,
     EnrolmentRequest,
     EnterpriseFileRevision,
     EnterpriseFileSection,
@@ -281,7 +283,8 @@ def _expert_in_pool_of(v: Visibility) -> Any:
 
 def _counties_of_pilot_parties(v: Visibility) -> Any:
     """Counties where the viewer's organisation is a pilot enterprise or serves one: the county's
-    provider reference list (002 §三.2) is published to them, and to nobody else."""
+    provider reference list (002 §三.2) and demand lists (002 附4) are published to them, and to
+    nobody else."""
     return PilotEnterprise._base_manager.filter(
         Q(organization_id__in=v.organization_ids)
         | Q(leading_unit__organization_id__in=v.organization_ids)
@@ -364,6 +367,13 @@ RULES: dict[type[models.Model], Rule] = {
     Product: lambda v: (
         Q(provider__bureau_id__in=v.staff_bureau_ids)
         | Q(provider__bureau_id__in=_counties_of_pilot_parties(v))
+    ),
+    DemandList: lambda v: (
+        Q(bureau_id__in=v.staff_bureau_ids) | Q(bureau_id__in=_counties_of_pilot_parties(v))
+    ),
+    DemandRow: lambda v: (
+        Q(demand_list__bureau_id__in=v.staff_bureau_ids)
+        | Q(demand_list__bureau_id__in=_counties_of_pilot_parties(v))
     ),
     AllianceMember: lambda v: (
         Q(alliance__bureau_id__in=v.staff_bureau_ids)

@@ -33,6 +33,7 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "alliance_pk": lambda foreign: foreign["alliance"].pk,
     "programme_pk": lambda foreign: foreign["programme"].pk,
     "request_pk": lambda foreign: foreign["enrolment_request"].pk,
+    "list_pk": lambda foreign: foreign["demand_list"].pk,
     "part_key": lambda foreign: "basic",  # not an object: the enterprise makes it foreign
     "stage": lambda foreign: "before",
     "kind": lambda foreign: "self",
@@ -155,7 +156,9 @@ def tenant_objects(bureau, organization) -> dict:
             source_application=application,
             approved_at=tz.now(),
         )
-        from pilots.models import EnrolmentRequest
+        from pilots.models import DemandList, EnrolmentRequest
+
+        demand_list = DemandList.objects.create(bureau=bureau, sub_industry="x")
 
         enrolment_request = EnrolmentRequest.objects.create(
             organization=organization,
@@ -204,6 +207,7 @@ def tenant_objects(bureau, organization) -> dict:
         "alliance": alliance,
         "programme": programme,
         "enrolment_request": enrolment_request,
+        "demand_list": demand_list,
     }
 
 
