@@ -60,6 +60,16 @@ urlpatterns = [
     path("pilots/leading-units/", views.leading_units, name="leading-units"),
     path("pilots/alliances/<int:alliance_pk>/", views.alliance_detail, name="alliance-detail"),
     path("pilots/providers/", views.providers, name="providers"),
+    path(
+        "pilots/enterprises/<int:enterprise_pk>/acceptance-material/",
+        views.acceptance_material,
+        name="acceptance-material",
+    ),
+    path(
+        "pilots/alliance-changes/<int:change_pk>/materials/<str:material>/",
+        views.alliance_change_material,
+        name="alliance-change-material",
+    ),
     path("pilots/demand-lists/", views.demand_lists, name="demand-lists"),
     path("pilots/demand-lists/<int:list_pk>/", views.demand_list, name="demand-list"),
     path("pilots/choose/", views.choose_leading_unit, name="choose-leading-unit"),

@@ -10,7 +10,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -666,13 +667,18 @@ def alliance_detail(request: HttpRequest, alliance_pk: int) -> HttpResponse:
             errors = (
                 error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
             )
+    changes = list(alliance.changes.all())
+    for change in changes:  # the filed materials, for the parties who may download them
+        change.material_links = [
+            (n, label) for n, label in CHANGE_MATERIAL_LABELS if getattr(change, n)
+        ]
     return render(
         request,
         "pilots/alliance.html",
         {
             "alliance": alliance,
             "members": alliance.members.order_by("role", "name"),
-            "changes": alliance.changes.all(),
+            "changes": changes,
             "is_leader": is_leader,
             "is_staff": is_staff,
             "errors": errors,
@@ -1175,3 +1181,47 @@ def demand_list(request: HttpRequest, list_pk: int) -> HttpResponse:
             "editable": editable,
         },
     )
+
+
+def _private_pdf(field: Any, filename: str) -> FileResponse:
+    """A stored PDF as a download that is never rendered, sniffed or cached (as attachments)."""
+    if not field:
+        raise Http404
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=filename, content_type="application/pdf"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def acceptance_material(request: HttpRequest, enterprise_pk: int) -> HttpResponse:
+    enterprise = _enterprise(request, enterprise_pk)
+    title = _("Acceptance materials")
+    return _private_pdf(
+        enterprise.acceptance_material, f"{title}-{enterprise.organization.name}.pdf"
+    )
+
+
+@login_required
+def alliance_change_material(request: HttpRequest, change_pk: int, material: str) -> HttpResponse:
+    """The materials of a change filing (004 §4.6.1) are for the leading unit and its bureau only,
+    even while the change itself is on public notice."""
+    visibility = request.visibility
+    change = visible_or_404(
+        AllianceChange.objects.select_related("alliance__leading_unit").filter(
+            Q(alliance__bureau_id__in=visibility.staff_bureau_ids)
+            | Q(alliance__leading_unit__organization_id__in=visibility.organization_ids)
+        ),
+        pk=change_pk,
+    )
+    labels = dict(CHANGE_MATERIAL_LABELS)
+    if material not in labels:
+        raise Http404
+    return _private_pdf(getattr(change, material), f"{labels[material]}-{change.member_name}.pdf")

@@ -161,3 +161,32 @@ def test_the_alliance_page_files_and_reviews_changes(client, world, alliance):
     assert "新伙伴公司" in client.get("/publicity/").content.decode()  # public notice
     client.force_login(world.gz_manager)
     assert client.get(url).status_code == 404
+
+
+def test_the_materials_are_for_the_unit_and_its_bureau_even_during_the_notice(
+    client, world, alliance
+):
+    change = file_change(world, alliance)
+    staff = Visibility.for_user(world.jm_manager)
+    with visibility_scope(staff):
+        services.alliance_change_review(
+            visibility=staff, change=change, approve=True, note="材料齐全", actor=world.jm_manager
+        )
+    url = f"/pilots/alliance-changes/{change.pk}/materials/licence/"
+    for reader in (world.jm_leader_admin, world.jm_manager):
+        client.force_login(reader)
+        response = client.get(url)
+        assert response.status_code == 200, reader.username
+        assert b"".join(response.streaming_content).startswith(b"%PDF")
+        assert response["Content-Security-Policy"].startswith("sandbox")
+    client.force_login(world.jm_manager)
+    assert "materials/licence/" in client.get(f"/pilots/alliances/{alliance.pk}/").content.decode()
+    assert (
+        client.get(f"/pilots/alliance-changes/{change.pk}/materials/password/").status_code == 404
+    )
+    # The change is public while on notice; its materials are not.
+    for outsider in (world.pj_applicant, world.gz_manager):
+        client.force_login(outsider)
+        assert client.get(url).status_code == 404, outsider.username
+    client.logout()
+    assert client.get(url).status_code == 302  # to the login page

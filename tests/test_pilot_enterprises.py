@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.utils import timezone
 from openpyxl import Workbook
 
 from pilots import services
@@ -360,3 +361,27 @@ def test_one_enterprise_is_enrolled_by_form_with_the_same_checks(client, world, 
     assert bad.status_code == 200 and "校验码" in bad.content.decode()
     assert client.post("/pilots/enterprises/new/", data).status_code == 302
     assert enrolled() == [NEW]
+
+
+def test_the_acceptance_materials_download_for_the_parties_only(client, world, signed_enterprise):
+    from tests.books import pdf_bytes, upload
+
+    with scopes_disabled():
+        PilotEnterprise.objects.filter(pk=signed_enterprise.pk).update(
+            status="completed", completed_on=timezone.localdate()
+        )
+        signed_enterprise.refresh_from_db()
+    url = f"/pilots/enterprises/{signed_enterprise.pk}/acceptance-material/"
+    client.force_login(world.pj_manager)
+    assert client.get(url).status_code == 404  # nothing uploaded yet
+    with visibility_scope(act(world.pj_applicant)):
+        services.acceptance_apply(
+            visibility=act(world.pj_applicant),
+            enterprise=signed_enterprise,
+            material=upload("a.pdf", pdf_bytes()),
+            actor=world.pj_applicant,
+        )
+    response = client.get(url)
+    assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
+    client.force_login(world.jh_manager)
+    assert client.get(url).status_code == 404

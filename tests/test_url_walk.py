@@ -34,6 +34,8 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "programme_pk": lambda foreign: foreign["programme"].pk,
     "request_pk": lambda foreign: foreign["enrolment_request"].pk,
     "list_pk": lambda foreign: foreign["demand_list"].pk,
+    "change_pk": lambda foreign: foreign["alliance_change"].pk,
+    "material": lambda foreign: "licence",  # not an object: the change makes it foreign
     "part_key": lambda foreign: "basic",  # not an object: the enterprise makes it foreign
     "stage": lambda foreign: "before",
     "kind": lambda foreign: "self",
@@ -159,6 +161,16 @@ def tenant_objects(bureau, organization) -> dict:
         from pilots.models import DemandList, EnrolmentRequest
 
         demand_list = DemandList.objects.create(bureau=bureau, sub_industry="x")
+        from pilots.models import AllianceChange
+
+        alliance_change = AllianceChange.objects.create(
+            alliance=alliance,
+            kind="add",
+            member_name="m",
+            member_uscc="x",
+            licence="alliance/none.pdf",
+            filed_by=operator,
+        )
 
         enrolment_request = EnrolmentRequest.objects.create(
             organization=organization,
@@ -208,6 +220,7 @@ def tenant_objects(bureau, organization) -> dict:
         "programme": programme,
         "enrolment_request": enrolment_request,
         "demand_list": demand_list,
+        "alliance_change": alliance_change,
     }
 
 
