@@ -587,6 +587,15 @@ UNIT_KINDS = {
 }
 
 
+def _two_years_on(start: Any) -> Any:
+    """The last day of a two-year period from ``start`` (003 §四.2: a city pilot runs two years)."""
+    try:
+        anniversary = start.replace(year=start.year + 2)
+    except ValueError:  # 29 February
+        anniversary = start.replace(year=start.year + 2, month=3, day=1)
+    return anniversary - timedelta(days=1)
+
+
 def _create_outcome(application: Application, now: datetime) -> Any:
     """The domain record a selection creates, by kind of call (DESIGN.md §4)."""
     call, organization = application.call, application.organization
@@ -651,12 +660,16 @@ def _create_outcome(application: Application, now: datetime) -> Any:
         )
         record.save()
         return record
+    starts_on = timezone.localdate(now)
     programme = PilotProgramme(
         name=f"{organization.name} · {call.title}"[:200],
         bureau=organization.home_bureau,
         approving_bureau=call.bureau,
         source_application=application,
         approved_at=now,
+        sub_industries=list(application.sub_industries),
+        starts_on=starts_on,
+        ends_on=_two_years_on(starts_on),
     )
     programme.save()
     return programme

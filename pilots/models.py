@@ -132,6 +132,13 @@ class PilotProgramme(models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.APPROVED
     )
     approved_at = models.DateTimeField(_("approved at"))
+    # From the approved plan; a city picks at most five sub-industries (003 §三(一)).
+    sub_industries = models.JSONField(_("sub-industries"), default=list, blank=True)
+    # A city pilot runs two years from approval (003 §四.2); the bureau may correct the dates.
+    starts_on = models.DateField(_("period starts"), null=True, blank=True)
+    ends_on = models.DateField(_("period ends"), null=True, blank=True)
+
+    MAX_CITY_SUB_INDUSTRIES = 5
 
     objects = VisibleManager()
 
@@ -481,7 +488,7 @@ class Product(models.Model):
 
 class EnrolmentRequest(models.Model):
     """An enterprise choosing a leading unit of its area and asking to be transformed (the
-    enterprise's "实际改造意愿", 000 §四; 003 §二(四)). Accepting it enrols the enterprise
+    enterprise's "实际改造意愿", 000 §四; 003 §三(四)). Accepting it enrols the enterprise
     through the same checks as an import."""
 
     class Status(models.TextChoices):

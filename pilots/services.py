@@ -1233,3 +1233,45 @@ def demand_list_xlsx(demand_list: DemandList, rows: list[DemandRow]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def programme_update(
+    *,
+    visibility: Visibility,
+    programme: PilotProgramme,
+    starts_on: Any,
+    ends_on: Any,
+    sub_industries: list[str],
+    actor: User,
+) -> PilotProgramme:
+    """Correct the period and sub-industries of the approved plan."""
+    from portal.models import Bureau
+
+    if not can_set_targets(visibility, programme):
+        raise PermissionDenied
+    errors: dict[str, Any] = {}
+    if ends_on <= starts_on:
+        errors["ends_on"] = _("The period must end after it starts.")
+    names = list(dict.fromkeys(name.strip() for name in sub_industries if name.strip()))
+    if not names:
+        errors["sub_industries"] = _("Name at least one sub-industry.")
+    elif (
+        programme.bureau.level == Bureau.Level.CITY
+        and len(names) > PilotProgramme.MAX_CITY_SUB_INDUSTRIES
+    ):
+        errors["sub_industries"] = _(
+            "A city pilot takes at most %(max)d sub-industries (003 §三(一)); you listed %(count)d."
+        ) % {"max": PilotProgramme.MAX_CITY_SUB_INDUSTRIES, "count": len(names)}
+    if errors:
+        raise ValidationError(errors)
+    programme.starts_on, programme.ends_on, programme.sub_industries = starts_on, ends_on, names
+    programme.save(update_fields=["starts_on", "ends_on", "sub_industries"])
+    audit.record(
+        action="programme_updated",
+        outcome=AuditEvent.Outcome.SUCCESS,
+        actor_id=actor.pk,
+        bureau=programme.bureau,
+        object_type="pilots.pilotprogramme",
+        object_id=str(programme.pk),
+    )
+    return programme

@@ -812,6 +812,21 @@ class TargetForm(forms.Form):
     value = forms.IntegerField(label=gettext_lazy("Target"), min_value=0, max_value=1_000_000)
 
 
+class ProgrammeForm(forms.Form):
+    starts_on = forms.DateField(
+        label=gettext_lazy("Period starts"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_on = forms.DateField(
+        label=gettext_lazy("Period ends"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sub_industries = forms.CharField(
+        label=gettext_lazy("Sub-industries"),
+        help_text=gettext_lazy("One per line."),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
 @login_required
 def programme_list(request: HttpRequest) -> HttpResponse:
     programmes = PilotProgramme.objects.select_related("bureau", "approving_bureau").order_by(
@@ -829,10 +844,36 @@ def programme_detail(request: HttpRequest, programme_pk: int) -> HttpResponse:
     )
     visibility = request.visibility.resolve()
     editable = services.can_set_targets(visibility, programme)
-    form = TargetForm(request.POST or None)
-    if request.method == "POST":
-        if not editable:
-            raise PermissionDenied
+    action = request.POST.get("action")
+    form = TargetForm(request.POST if action == "target" else None)
+    period_form = ProgrammeForm(
+        request.POST if action == "period" else None,
+        initial={
+            "starts_on": programme.starts_on,
+            "ends_on": programme.ends_on,
+            "sub_industries": "\n".join(programme.sub_industries),
+        },
+    )
+    if request.method == "POST" and not editable:
+        raise PermissionDenied
+    if action == "period" and period_form.is_valid():
+        data = period_form.cleaned_data
+        try:
+            services.programme_update(
+                visibility=visibility,
+                programme=programme,
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                sub_industries=data["sub_industries"].splitlines(),
+                actor=request.user,
+            )
+            messages.success(request, _("Saved."))
+            return redirect("programme-detail", programme_pk=programme.pk)
+        except ValidationError as error:
+            for field_name, errors in error.error_dict.items():
+                for e in errors:
+                    period_form.add_error(field_name, e)
+    if action == "target":
         if form.is_valid():
             try:
                 services.programme_target_set(
@@ -854,6 +895,7 @@ def programme_detail(request: HttpRequest, programme_pk: int) -> HttpResponse:
             "actuals": selectors.programme_actuals(programme),
             "metrics": ProgrammeTarget.Metric.choices,
             "form": form if editable else None,
+            "period_form": period_form if editable else None,
         },
     )
 

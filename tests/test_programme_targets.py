@@ -68,10 +68,16 @@ def test_county_staff_set_targets_and_see_them_against_counts(
     client.force_login(world.pj_manager)
     url = f"/pilots/programmes/{programme.pk}/"
     assert (
-        client.post(url, {"year": "2026", "metric": "transformed", "value": "4"}).status_code == 302
+        client.post(
+            url, {"action": "target", "year": "2026", "metric": "transformed", "value": "4"}
+        ).status_code
+        == 302
     )
     assert (
-        client.post(url, {"year": "2026", "metric": "transformed", "value": "2"}).status_code == 302
+        client.post(
+            url, {"action": "target", "year": "2026", "metric": "transformed", "value": "2"}
+        ).status_code
+        == 302
     )
     with scopes_disabled():
         assert list(ProgrammeTarget.objects.values_list("year", "metric", "value")) == [
@@ -79,9 +85,11 @@ def test_county_staff_set_targets_and_see_them_against_counts(
         ]
     body = client.get(url).content.decode().replace("\n", "")
     assert "<td>2</td><td>1</td><td>50.0%</td>" in body
-    bad = client.post(url, {"year": "2040", "metric": "transformed", "value": "3"})
+    bad = client.post(
+        url, {"action": "target", "year": "2040", "metric": "transformed", "value": "3"}
+    )
     assert bad.status_code == 200 and "2024" in bad.content.decode()
-    bad = client.post(url, {"year": "2026", "metric": "profit", "value": "-1"})
+    bad = client.post(url, {"action": "target", "year": "2026", "metric": "profit", "value": "-1"})
     assert bad.status_code == 200
     with scopes_disabled():
         assert ProgrammeTarget.objects.get().value == 2  # nothing saved is lost
@@ -92,8 +100,42 @@ def test_who_sees_and_who_sets(client, world, programme):
     client.force_login(world.jm_manager)  # the approving city reads but does not set
     assert client.get(url).status_code == 200
     assert (
-        client.post(url, {"year": "2026", "metric": "transformed", "value": "4"}).status_code == 403
+        client.post(
+            url, {"action": "target", "year": "2026", "metric": "transformed", "value": "4"}
+        ).status_code
+        == 403
     )
     for outsider in (world.jh_manager, world.gz_manager, world.pj_applicant):
         client.force_login(outsider)
         assert client.get(url).status_code == 404, outsider.username
+
+
+def test_the_period_and_sub_industries_are_corrected_within_the_rules(client, world, programme):
+    url = f"/pilots/programmes/{programme.pk}/"
+    client.force_login(world.pj_manager)
+    ok = {"action": "period", "starts_on": "2025-03-01", "ends_on": "2027-02-28"}
+    assert client.post(url, ok | {"sub_industries": "五金制品\n五金制品\n纺织"}).status_code == 302
+    with scopes_disabled():
+        programme.refresh_from_db()
+    assert programme.sub_industries == ["五金制品", "纺织"]  # duplicates dropped, order kept
+    bad = client.post(url, ok | {"ends_on": "2024-01-01", "sub_industries": "五金制品"})
+    assert bad.status_code == 200
+    # A city takes at most five sub-industries (003 §三(一)); a county is not bound by it here.
+    with scopes_disabled():
+        PilotProgramme.objects.filter(pk=programme.pk).update(bureau=world.jm)
+    client.force_login(world.jm_manager)
+    six = "\n".join(f"行业{n}" for n in range(6))
+    response = client.post(url, ok | {"sub_industries": six})
+    assert response.status_code == 200 and "5" in response.content.decode()
+    with scopes_disabled():
+        programme.refresh_from_db()
+    assert programme.sub_industries == ["五金制品", "纺织"]
+
+
+def test_a_city_pilot_runs_two_years_from_approval():
+    from datetime import date
+
+    from evaluation.services import _two_years_on
+
+    assert _two_years_on(date(2023, 7, 15)) == date(2025, 7, 14)
+    assert _two_years_on(date(2024, 2, 29)) == date(2026, 2, 28)
