@@ -141,3 +141,19 @@ def signed_enterprise(world, leading_unit):
         PilotEnterprise.objects.filter(pk=enterprise.pk).update(status="contracted")
         enterprise.refresh_from_db()
     return enterprise
+
+
+@pytest.fixture(scope="session", autouse=True)
+def stray_sessions_closed(django_db_setup, django_db_blocker):
+    """Close sessions a live worker or server thread left open on the test database, so the
+    database is dropped cleanly at the end (PostgreSQL refuses while anyone is connected)."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
