@@ -870,9 +870,7 @@ def programme_detail(request: HttpRequest, programme_pk: int) -> HttpResponse:
             messages.success(request, _("Saved."))
             return redirect("programme-detail", programme_pk=programme.pk)
         except ValidationError as error:
-            for field_name, errors in error.error_dict.items():
-                for e in errors:
-                    period_form.add_error(field_name, e)
+            period_form.add_error(None, error)  # field errors land on their fields
     if action == "target":
         if form.is_valid():
             try:
@@ -1084,12 +1082,7 @@ def contract(request: HttpRequest, enterprise_pk: int) -> HttpResponse:
             messages.success(request, _("The contract is saved."))
             return redirect("contract", enterprise_pk=enterprise.pk)
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field_name, errors in error.error_dict.items():
-                    for e in errors:
-                        form.add_error(field_name, e)
-            else:
-                form.add_error(None, error)
+            form.add_error(None, error)  # a dict of field errors lands on its fields
     items = list(existing.items.all()) if existing else []
     total = sum((i.amount_wan for i in items), Decimal(0))
     return render(
@@ -1158,9 +1151,7 @@ def demand_lists(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("demand-list", list_pk=created.pk)
             except ValidationError as error:
-                for field_name, errors in error.error_dict.items():
-                    for e in errors:
-                        form.add_error(field_name, e)
+                form.add_error(None, error)  # field errors land on their fields
     lists = DemandList.objects.select_related("bureau").order_by("bureau__path", "sub_industry")
     return render(
         request,
@@ -1198,9 +1189,7 @@ def demand_list(request: HttpRequest, list_pk: int) -> HttpResponse:
                 messages.success(request, _("The row is added."))
                 return redirect("demand-list", list_pk=demand.pk)
             except ValidationError as error:
-                for field_name, errors in error.error_dict.items():
-                    for e in errors:
-                        form.add_error(field_name, e)
+                form.add_error(None, error)  # field errors land on their fields
     rows = list(demand.rows.select_related("product__provider"))
     if request.GET.get("format") == "xlsx":
         response = HttpResponse(
