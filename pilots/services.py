@@ -1119,8 +1119,9 @@ def demand_list_create(
     sub_industry = sub_industry.strip()
     if not sub_industry:
         raise ValidationError({"sub_industry": _("Name the sub-industry.")})
+    # One list per sub-industry (附4: "每个细分行业填写一张"); an unscoped yes/no within the
+    # caller's own bureau, to match the database constraint.
     if DemandList._base_manager.filter(bureau_id=bureau_id, sub_industry=sub_industry).exists():
-        # One list per sub-industry (附4: "每个细分行业填写一张"); the caller's own bureau only.
         raise ValidationError(
             {"sub_industry": _("This sub-industry already has a list.")}, code="demand_duplicate"
         )

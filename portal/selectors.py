@@ -61,6 +61,7 @@ def organization_member_ids(organization_ids: Any) -> list[int]:
 
 
 def bureau_user_ids(bureau_id: int | None, roles: Any) -> list[int]:
+    # Who works at a bureau, for notifications sent as the portal: ids only, never shown.
     return list(
         Membership.all_objects.filter(
             bureau_id=bureau_id, role__in=roles, user__is_active=True
@@ -69,8 +70,10 @@ def bureau_user_ids(bureau_id: int | None, roles: Any) -> list[int]:
 
 
 def expert_pool_ids(bureau_id: int) -> Any:
+    # A bureau's expert pool as a subquery of ids, for assignment by that bureau's staff.
     return Membership.all_objects.filter(role=Role.EXPERT, bureau_id=bureau_id).values("user_id")
 
 
 def is_member(user_id: int, organization_id: int) -> bool:
+    # A yes/no about one membership for permission checks; nothing of it is shown.
     return Membership.all_objects.filter(user_id=user_id, organization_id=organization_id).exists()

@@ -91,6 +91,7 @@ class Visibility:
     def for_user(cls, user: Any) -> "Visibility":
         if user is None or not user.is_authenticated or not user.is_active:
             return cls.anonymous()
+        # The user's own roles, read before a scope can exist: the scope is built from them.
         rows = Membership.all_objects.filter(user_id=user.pk).values_list(
             "role", "bureau_id", "organization_id"
         )
@@ -272,10 +273,12 @@ def pilot_enterprise_q(v: Visibility, prefix: str = "") -> Q:
 
 
 def _rounds_of_expert(v: Visibility) -> Any:
+    # Rules are evaluated inside scopes, so the subqueries they use read the base managers.
     return ExpertAssignment._base_manager.filter(expert_id=v.user_id).values("round_id")
 
 
 def _expert_in_pool_of(v: Visibility) -> Any:
+    # As above: a subquery of ids inside a rule, never returned to anyone.
     return Membership.all_objects.filter(role=Role.EXPERT, bureau_id__in=v.staff_bureau_ids).values(
         "user_id"
     )
