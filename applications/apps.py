@@ -10,6 +10,17 @@ class ApplicationsConfig(AppConfig):
     def ready(self) -> None:
         from portal import bundles
 
+        from . import visibility
+
+        visibility.register_rules()
+
+        from portal import workflow
+
+        from .models import Application
+        from .services import write_event
+
+        workflow.register_events(Application, write_event)
+
         from . import (
             deadlines,  # noqa: F401 - registers the deadline kinds
             documents,

@@ -8,14 +8,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from portal.book import localized
+from portal.book_display import section_view
 from portal.documents import Part, Rendered, build_bundle, page_html
 from portal.models import DocumentBundle
 from portal.templatetags.portal_tags import join_list, numbered
 
-from .book import localized
 from .models import Application
-from .selectors import section_view
-from .services import answers_of, attachment_counts, book_for
+from .selectors import answers_of, attachment_counts, book_for
 
 KIND = "application_book"
 

@@ -13,12 +13,13 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import audit, deadlines
+from portal import audit, deadlines, workflow
+from portal.book import TemplateError, validate_definition
 from portal.models import AuditEvent, Bureau, Organization, Role, User
+from portal.uploads import check_upload
 from portal.visibility import Visibility
 
-from .attachments import check_upload
-from .book import Book, TemplateError, validate_definition
+from .documents import request_bundle
 from .models import (
     Application,
     ApplicationEvent,
@@ -28,6 +29,7 @@ from .models import (
     CallTemplate,
     CorrectionRequest,
 )
+from .selectors import answers_of, attachment_counts, book_for
 
 MAX_SECTION_BYTES = 2 * 1024 * 1024
 CALL_MANAGERS = (Role.BUREAU_MANAGER, Role.BUREAU_ADMIN)
@@ -38,15 +40,6 @@ class EditConflict(ValidationError):
     """The section changed since the editor loaded it (another tab or user)."""
 
 
-def book_for(application_or_call: Application | Call) -> Book:
-    call = (
-        application_or_call.call
-        if isinstance(application_or_call, Application)
-        else application_or_call
-    )
-    return Book(call.template.definition, sub_industries=call.sub_industries)
-
-
 def transition(
     application: Application,
     to: str,
@@ -55,22 +48,26 @@ def transition(
     note: str = "",
     fields: list[str] | None = None,
 ) -> None:
-    previous = application.status
-    application.status = to
-    application.save(update_fields=["status", "updated_at", *(fields or [])])
+    """Move a book through its workflow (DESIGN.md §4) with its event row and audit record."""
+    workflow.transition(
+        application,
+        to,
+        actor=actor,
+        action=f"application_{to}",
+        bureau=application.call.bureau,
+        organization=application.organization,
+        note=note,
+        fields=["updated_at", *(fields or [])],
+    )
+
+
+def write_event(
+    application: Application, previous: str, to: str, actor: User | None, note: str
+) -> None:
+    """An application book's transitions are kept as its own event rows (its history page)."""
     ApplicationEvent(
         application=application, actor=actor, from_status=previous, to_status=to, note=note
     ).save()
-    audit.record(
-        action=f"application_{to}",
-        outcome=AuditEvent.Outcome.SUCCESS,
-        actor_id=actor.pk if actor else None,
-        organization=application.organization,
-        bureau=application.call.bureau,
-        object_type="applications.application",
-        object_id=str(application.pk),
-        detail={"from": previous, "to": to},
-    )
 
 
 # --- calls and templates ---------------------------------------------------------------------------
@@ -98,13 +95,11 @@ def call_create(*, visibility: Visibility, bureau: Bureau, actor: User, **fields
     call = Call(bureau=bureau, **{k: v for k, v in fields.items() if k in CALL_FIELDS})
     call.full_clean()
     call.save()
-    audit.record(
+    audit.record_for(
+        call,
         action="call_created",
-        outcome=AuditEvent.Outcome.SUCCESS,
-        actor_id=actor.pk,
+        actor=actor,
         bureau=bureau,
-        object_type="applications.call",
-        object_id=str(call.pk),
     )
     return call
 
@@ -129,13 +124,11 @@ def call_update(*, visibility: Visibility, call: Call, actor: User, **fields: An
         call.save(update_fields=[*changed, "updated_at"])
         if call.status == Call.Status.PUBLISHED and "closes_at" in changed:
             _set_call_deadline(call)  # moving the deadline plans its reminders anew
-        audit.record(
+        audit.record_for(
+            call,
             action="call_updated",
-            outcome=AuditEvent.Outcome.SUCCESS,
-            actor_id=actor.pk,
+            actor=actor,
             bureau=call.bureau,
-            object_type="applications.call",
-            object_id=str(call.pk),
             detail={"fields": changed},
         )
     return call
@@ -158,13 +151,11 @@ def call_publish(*, visibility: Visibility, call: Call, actor: User) -> Call:
     call.status, call.published_at = Call.Status.PUBLISHED, timezone.now()
     call.save(update_fields=["status", "published_at", "updated_at"])
     _set_call_deadline(call)
-    audit.record(
+    audit.record_for(
+        call,
         action="call_published",
-        outcome=AuditEvent.Outcome.SUCCESS,
-        actor_id=actor.pk,
+        actor=actor,
         bureau=call.bureau,
-        object_type="applications.call",
-        object_id=str(call.pk),
     )
     return call
 
@@ -187,13 +178,11 @@ def call_close(*, visibility: Visibility, call: Call, actor: User) -> Call:
     call.status = Call.Status.CLOSED
     call.save(update_fields=["status", "updated_at"])
     deadlines.deadline_close(kind="call_close", subject=call)
-    audit.record(
+    audit.record_for(
+        call,
         action="call_closed",
-        outcome=AuditEvent.Outcome.SUCCESS,
-        actor_id=actor.pk,
+        actor=actor,
         bureau=call.bureau,
-        object_type="applications.call",
-        object_id=str(call.pk),
     )
     return call
 
@@ -223,13 +212,11 @@ def template_clone(
         cloned_from=template,
     )
     clone.save()
-    audit.record(
+    audit.record_for(
+        clone,
         action="template_cloned",
-        outcome=AuditEvent.Outcome.SUCCESS,
-        actor_id=actor.pk,
+        actor=actor,
         bureau=bureau,
-        object_type="applications.calltemplate",
-        object_id=str(clone.pk),
     )
     return clone
 
@@ -256,13 +243,11 @@ def template_update(
     definition.update({"code": template.code, "version": template.version})
     template.definition, template.name = definition, name[:200] or template.name
     template.save(update_fields=["definition", "name"])
-    audit.record(
+    audit.record_for(
+        template,
         action="template_updated",
-        outcome=AuditEvent.Outcome.SUCCESS,
-        actor_id=actor.pk,
+        actor=actor,
         bureau=template.owner_bureau,
-        object_type="applications.calltemplate",
-        object_id=str(template.pk),
     )
     return template
 
@@ -401,18 +386,6 @@ def _save_section(
     return ApplicationSection.objects.get(application=application, key=key)
 
 
-def attachment_counts(application: Application) -> dict[str, dict[str, int]]:
-    counts: dict[str, dict[str, int]] = {}
-    for section, slot in application.attachments.values_list("section", "slot"):
-        counts.setdefault(section, {}).setdefault(slot, 0)
-        counts[section][slot] += 1
-    return counts
-
-
-def answers_of(application: Application) -> dict[str, Any]:
-    return {s.key: s.data for s in application.sections.all()}
-
-
 def attachment_add(
     *,
     visibility: Visibility,
@@ -535,8 +508,6 @@ def _submit(application: Application, actor: User, now: datetime) -> Application
         actor=actor,
         fields=["submitted_at", "content_hash"],
     )
-    from .documents import request_bundle
-
     request_bundle(application)  # the stamped PDF is generated after commit (000 §五)
     return application
 

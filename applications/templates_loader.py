@@ -4,8 +4,7 @@ from pathlib import Path
 from typing import Any
 
 from portal import shipped
-
-from .book import validate_definition
+from portal.book import validate_definition
 
 SHIPPED = Path(__file__).resolve().parent / "shipped_templates"
 

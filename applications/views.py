@@ -11,15 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal.book import localized
+from portal.book_display import section_view
 from portal.models import BUREAU_ROLES, Bureau, Organization, Role
 from portal.params import int_param, text_param
 from portal.templatetags.portal_tags import join_list
+from portal.uploads import CONTENT_TYPES, KIND_LABELS
 from portal.views import paginate
 from portal.visibility import visible_or_404
 
 from . import documents, exports, selectors, services
-from .attachments import CONTENT_TYPES, KIND_LABELS
-from .book import localized
 from .forms import CallForm, CorrectionForm, RecommendationForm, TemplateEditForm
 from .models import (
     Application,
@@ -172,7 +173,9 @@ def call_recommendations_export(request: HttpRequest, call_pk: int) -> HttpRespo
     if not request.visibility.is_bureau_staff:
         raise PermissionDenied
     rows = selectors.recommendation_rows(call, request.visibility.resolve())
-    return exports.recommendation_summary_response(call, rows)
+    return exports.RecommendationSummary(call=call, applications=rows).response(
+        request.GET.get("format", "xlsx")
+    )
 
 
 # --- templates --------------------------------------------------------------------------------------
@@ -433,7 +436,7 @@ def _section_context(
     counts = services.attachment_counts(application)
     values, issues = book.evaluate(key, raw, counts.get(key, {}), answers)
     section = book.section(key)
-    view = selectors.section_view(book, key, raw, issues, values, extra_rows=extra_rows)
+    view = section_view(book, key, raw, issues, values, extra_rows=extra_rows)
     if section["type"] == "attachments":
         files = list(application.attachments.filter(section=key))
         view["slots"] = [

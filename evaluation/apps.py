@@ -10,6 +10,10 @@ class EvaluationConfig(AppConfig):
     def ready(self) -> None:
         from portal import bundles
 
+        from . import visibility
+
+        visibility.register_rules()
+
         from . import (
             deadlines,  # noqa: F401 - registers the deadline kinds
             documents,

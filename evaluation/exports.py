@@ -1,24 +1,34 @@
-"""The ranking table of a review round as XLSX."""
+"""The ranking table of a review round."""
 
-import io
-from urllib.parse import quote
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
-from applications.exports import safe_cell
+from portal import exporters
 
 from .models import ReviewRound
 from .selectors import ranking
 
 
-def ranking_response(review_round: ReviewRound) -> HttpResponse:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_("Ranking")[:31])
-    sheet.append([safe_cell(f"{review_round.call.title} · {review_round.name}")])
-    sheet.append(
-        [
+@exporters.register
+class RankingExporter(exporters.Exporter):
+    identifier = "ranking"
+
+    def __init__(self, *, review_round: ReviewRound) -> None:
+        self.review_round = review_round
+
+    def sheet_title(self) -> str:
+        return _("Ranking")
+
+    def filename(self) -> str:
+        return f"{_('Ranking')}-{self.review_round.pk}"
+
+    def title_rows(self) -> Iterable[Sequence[Any]]:
+        return [[f"{self.review_round.call.title} · {self.review_round.name}"]]
+
+    def headers(self) -> Sequence[Any]:
+        return [
             _("Group"),
             _("Rank"),
             _("Applicant"),
@@ -29,30 +39,23 @@ def ranking_response(review_round: ReviewRound) -> HttpResponse:
             _("Trimmed mean"),
             _("Final"),
         ]
-    )
-    for group, rows in ranking(review_round):
-        for row in rows:
-            result = row.result
-            sheet.append(
-                [
-                    safe_cell(group),
+
+    def iterate_list(self) -> Iterable[Sequence[Any]]:
+        for group, rows in ranking(self.review_round):
+            for row in rows:
+                result = row.result
+                yield [
+                    group,
                     row.rank,
-                    safe_cell(row.application.organization.name),
+                    row.application.organization.name,
                     row.application.organization.uscc,
                     f"{result.count}/{row.expected}",
                     " / ".join(str(t) for t in row.totals),
-                    float(result.mean) if result.mean is not None else None,
-                    float(result.trimmed) if result.trimmed is not None else None,
-                    float(result.final) if result.final is not None else None,
+                    _float(result.mean),
+                    _float(result.trimmed),
+                    _float(result.final),
                 ]
-            )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = (
-        f"attachment; filename*=UTF-8''{quote(_('Ranking') + f'-{review_round.pk}.xlsx')}"
-    )
-    return response
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if value is not None else None

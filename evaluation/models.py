@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from applications.models import Application, Call
 from portal.models import Bureau
@@ -245,45 +244,3 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.text[:30]}"
-
-
-class Assessment(models.Model):
-    """A digital-level assessment of a pilot enterprise against a versioned index (2024).
-
-    The enterprise assesses itself; the bureau's on-site assessment, when there is one, counts.
-    After transformation the level must reach 2 (000 §四(四); 003 §三)."""
-
-    class Stage(models.TextChoices):
-        BEFORE = "before", _("before transformation")
-        AFTER = "after", _("after transformation")
-
-    class Kind(models.TextChoices):
-        SELF = "self", _("self-assessment")
-        ONSITE = "onsite", _("on-site assessment")
-
-    enterprise = models.ForeignKey(
-        "pilots.PilotEnterprise", on_delete=models.CASCADE, related_name="assessments"
-    )
-    stage = models.CharField(_("stage"), max_length=8, choices=Stage.choices)
-    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
-    index_version = models.PositiveIntegerField(default=2024)
-    answers = models.JSONField(default=dict)
-    base_score = models.DecimalField(_("score"), max_digits=6, decimal_places=2, default=0)
-    dimension_scores = models.JSONField(default=dict)
-    level = models.PositiveSmallIntegerField(pgettext_lazy("digital level", "level"), default=0)
-    assessed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    assessed_at = models.DateTimeField(auto_now=True)
-
-    objects = VisibleManager()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["enterprise", "stage", "kind"], name="assessment_unique_stage_kind"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.enterprise_id} {self.stage}/{self.kind}: {self.level}"

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 
 from applications.models import Application, Call
 from applications.services import answers_of, lock_application, transition
-from pilots.models import Alliance, AllianceMember, BenchmarkTitle, LeadingUnit, PilotProgramme
+from pilots.services import selection
 from portal import audit, deadlines
-from portal.models import BUREAU_ROLES, AuditEvent, Organization, Role, User
+from portal.models import BUREAU_ROLES, AuditEvent, Role, User
 from portal.scoping import visibility_scope
 from portal.selectors import expert_pool_ids, is_member
 from portal.visibility import Visibility
@@ -297,13 +297,11 @@ def sheet_save(
             assignment.status = A.SUBMITTED
             assignment.save(update_fields=["status"])
             _maybe_scored(assignment.application, assignment.round, actor)
-    audit.record(
+    audit.record_for(
+        sheet,
         action="scores_submitted" if submit else "scores_saved",
-        outcome=AuditEvent.Outcome.SUCCESS,
-        actor_id=actor.pk,
+        actor=actor,
         bureau=assignment.round.call.bureau,
-        object_type="evaluation.scoresheet",
-        object_id=str(sheet.pk),
         detail={"before": before, "after": sheet.scores},
     )
     return sheet
@@ -565,7 +563,7 @@ def publicity_finalise(
                 continue
             transition(application, S.SELECTED, actor=actor)
             selected_ids.add(application.pk)
-            created.append(_create_outcome(application, now))
+            created.append(selection.outcome_create(application=application, selected_at=now))
         for application in Application.objects.filter(
             call=call, status__in=[S.SCORED, S.PROPOSED, S.IN_PUBLICITY]
         ).exclude(pk__in=selected_ids):
@@ -575,101 +573,3 @@ def publicity_finalise(
     deadlines.deadline_close(kind="publicity_end", subject=publicity)
     _audit("selection_finalised", actor, call, publicity, selected=sorted(selected_ids))
     return created
-
-
-ALLIANCE_ROLES = {
-    "数字化集成服务企业": AllianceMember.Role.INTEGRATOR,
-    "产业生态企业": AllianceMember.Role.ECOSYSTEM,
-}
-UNIT_KINDS = {
-    "产业链牵引企业": LeadingUnit.Kind.INDUSTRY_CHAIN,
-    "供应链龙头企业": LeadingUnit.Kind.SUPPLY_CHAIN,
-}
-
-
-def _two_years_on(start: Any) -> Any:
-    """The last day of a two-year period from ``start`` (003 §四.2: a city pilot runs two years)."""
-    try:
-        anniversary = start.replace(year=start.year + 2)
-    except ValueError:  # 29 February
-        anniversary = start.replace(year=start.year + 2, month=3, day=1)
-    return anniversary - timedelta(days=1)
-
-
-def _create_outcome(application: Application, now: datetime) -> Any:
-    """The domain record a selection creates, by kind of call (DESIGN.md §4)."""
-    call, organization = application.call, application.organization
-    answers = answers_of(application)
-    if call.kind == Call.Kind.LEADING_UNIT:
-        basic = answers.get("basic_info") or {}
-        unit = LeadingUnit(
-            organization=organization,
-            bureau=call.bureau,
-            kind=UNIT_KINDS.get(basic.get("unit_kind"), LeadingUnit.Kind.INDUSTRY_CHAIN),
-            sub_industries=application.sub_industries,
-            source_application=application,
-            selected_at=now,
-        )
-        unit.save()
-        alliance = Alliance(leading_unit=unit, bureau=call.bureau)
-        alliance.save()
-        members = [
-            AllianceMember(
-                alliance=alliance,
-                role=AllianceMember.Role.LEADER,
-                name=organization.name,
-                uscc=organization.uscc,
-                organization=organization,
-                duties=_("Leads the alliance"),
-            )
-        ]
-        rows = (answers.get("alliance") or {}).get("rows", [])
-        registered = dict(
-            # Which alliance partners are registered organizations, across tenants, to link them.
-            Organization._base_manager.filter(uscc__in=[r.get("uscc") for r in rows]).values_list(
-                "uscc", "pk"
-            )
-        )
-        for row in rows:
-            uscc = str(row.get("uscc", "")).strip().upper()
-            members.append(
-                AllianceMember(
-                    alliance=alliance,
-                    role=ALLIANCE_ROLES.get(row.get("role"), AllianceMember.Role.ECOSYSTEM),
-                    name=str(row.get("org_name", ""))[:200],
-                    uscc=uscc[:18],
-                    organization_id=registered.get(uscc),
-                    duties=str(row.get("duties", ""))[:300],
-                )
-            )
-        AllianceMember.objects.bulk_create(members, ignore_conflicts=True)
-        return unit
-    if call.kind == Call.Kind.BENCHMARK:
-        direction = (answers.get("direction") or {}).get("direction", "")
-        title = (
-            _("Jiangmen manufacturing digital-transformation benchmark workshop")
-            if "车间" in direction
-            else _("Jiangmen manufacturing digital-transformation benchmark enterprise")
-        )
-        record = BenchmarkTitle(
-            organization=organization,
-            bureau=call.bureau,
-            title=str(title),
-            source_application=application,
-            awarded_at=now,
-        )
-        record.save()
-        return record
-    starts_on = timezone.localdate(now)
-    programme = PilotProgramme(
-        name=f"{organization.name} · {call.title}"[:200],
-        bureau=organization.home_bureau,
-        approving_bureau=call.bureau,
-        source_application=application,
-        approved_at=now,
-        sub_industries=list(application.sub_industries),
-        starts_on=starts_on,
-        ends_on=_two_years_on(starts_on),
-    )
-    programme.save()
-    return programme

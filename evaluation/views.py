@@ -235,7 +235,8 @@ def round_ranking(request: HttpRequest, round_pk: int) -> HttpResponse:
 
 @login_required
 def round_ranking_export(request: HttpRequest, round_pk: int) -> HttpResponse:
-    return exports.ranking_response(_round_for_staff(request, round_pk))
+    exporter = exports.RankingExporter(review_round=_round_for_staff(request, round_pk))
+    return exporter.response(request.GET.get("format", "xlsx"))
 
 
 @login_required
@@ -280,7 +281,7 @@ def _sheet_rows(
     errors: dict[str, Any] | None = None,
     posted: Any = None,
 ) -> list[dict[str, Any]]:
-    from applications.book import localized
+    from portal.book import localized
 
     rows = []
     for criterion in review_round.criteria:

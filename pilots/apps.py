@@ -9,6 +9,10 @@ class PilotsConfig(AppConfig):
     def ready(self) -> None:
         from portal import bundles
 
+        from . import visibility
+
+        visibility.register_rules()
+
         from . import (
             deadlines,  # noqa: F401 - registers the deadline kinds
             documents,

@@ -7,17 +7,18 @@ from collections.abc import Callable
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from applications.book import localized
-from applications.selectors import section_view
-from evaluation.models import Assessment
+from pilots.models import Assessment
 from portal import bundles
+from portal.book import localized
+from portal.book_display import section_view
 from portal.documents import Part, Rendered, build_bundle, page_html
 from portal.models import DocumentBundle
 from portal.money import wan_to_upper
 from portal.templatetags.portal_tags import numbered
 
-from . import services
 from .models import EnterpriseFileSection, PilotEnterprise, TaskBook
+from .selectors import counting_assessment
+from .services.records import file_book
 
 TASK_BOOK = "task_book"
 ENTERPRISE_FILE = "enterprise_file"
@@ -70,13 +71,13 @@ def build_task_book(bundle: DocumentBundle, progress: Callable[[int], None]) -> 
 
 def build_enterprise_file(bundle: DocumentBundle, progress: Callable[[int], None]) -> Rendered:
     enterprise = _enterprise(bundle)
-    file_book = services.file_book()
+    book = file_book()
     stored = {s.key: s.data for s in EnterpriseFileSection.objects.filter(enterprise=enterprise)}
     with translation.override("zh-hans"):
         parts = []
-        for section in file_book.sections:
+        for section in book.sections:
             raw = stored.get(section["key"], {})
-            values, issues = file_book.evaluate(section["key"], raw)
+            values, issues = book.evaluate(section["key"], raw)
             title = str(numbered(section.get("number"), localized(section, "title")))
             parts.append(
                 Part(
@@ -85,7 +86,7 @@ def build_enterprise_file(bundle: DocumentBundle, progress: Callable[[int], None
                     html=render_to_string(
                         "documents/application_section.html",
                         {
-                            "section": section_view(file_book, section["key"], raw, issues, values),
+                            "section": section_view(book, section["key"], raw, issues, values),
                             "title": title,
                             "seal": "",
                         },
@@ -93,8 +94,7 @@ def build_enterprise_file(bundle: DocumentBundle, progress: Callable[[int], None
                 )
             )
         levels = {
-            stage: services.counting_assessment(enterprise, stage)
-            for stage in Assessment.Stage.values
+            stage: counting_assessment(enterprise, stage) for stage in Assessment.Stage.values
         }
         parts.append(
             Part(
@@ -106,7 +106,7 @@ def build_enterprise_file(bundle: DocumentBundle, progress: Callable[[int], None
                 ),
             )
         )
-        title = file_book.definition["name"]
+        title = book.definition["name"]
         return build_bundle(
             cover_html=_cover(title, enterprise),
             parts=parts,

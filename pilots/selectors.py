@@ -1,13 +1,15 @@
 """Reads of pilot execution, inside the caller's scope; the progress table in a fixed number of
 queries whatever the number of enterprises."""
 
+from typing import Any
+
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from evaluation.models import Assessment
+from portal.models import BUREAU_ROLES, Bureau
+from portal.visibility import Visibility
 
-from .models import PilotEnterprise
-
-TARGET_LEVEL = 2
+from .assessment import TARGET_LEVEL
+from .models import Assessment, LeadingUnit, PilotEnterprise
 
 
 def _reached(kind: str) -> Exists:
@@ -77,8 +79,6 @@ SIGNED = [
 def programme_actuals(programme) -> dict[str, int]:
     """Counts for each target indicator over the enterprises of the programme's area (its bureau
     and the counties below it). An enterprise counts as transformed once its task book is signed."""
-    from portal.models import Bureau
-
     from .models import ProgrammeTarget
 
     area = Bureau.objects.filter(path__startswith=programme.bureau.path).values("pk")
@@ -116,3 +116,25 @@ def programme_table(programme) -> list[dict]:
             }
         )
     return rows
+
+
+def catalogue_bureaus(visibility: Visibility) -> list[Any]:
+    """Bureaus whose provider reference list the viewer may edit: bureau staff of that bureau
+    (002 §三.2: the county publishes the list)."""
+    return list(
+        Bureau.objects.filter(pk__in=visibility.bureau_ids_with(BUREAU_ROLES)).order_by("path")
+    )
+
+
+def choosable_leading_units(visibility: Visibility) -> Any:
+    """Active leading units of the bureaus above the user's enterprise (published after
+    selection), which the enterprise may ask to be transformed by."""
+    return LeadingUnit.objects.filter(
+        status=LeadingUnit.Status.ACTIVE, bureau_id__in=visibility.home_bureau_line_ids
+    ).select_related("organization", "bureau")
+
+
+def counting_assessment(enterprise: PilotEnterprise, stage: str) -> Assessment | None:
+    """The on-site assessment counts when there is one; otherwise the self-assessment."""
+    found = {a.kind: a for a in enterprise.assessments.filter(stage=stage)}
+    return found.get(Assessment.Kind.ONSITE) or found.get(Assessment.Kind.SELF)

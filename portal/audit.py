@@ -81,6 +81,29 @@ def record(
     return event
 
 
+def record_for(
+    subject: Any,
+    *,
+    action: str,
+    actor: Any,
+    bureau: Bureau | None = None,
+    organization: Organization | None = None,
+    detail: dict[str, Any] | None = None,
+    outcome: str = AuditEvent.Outcome.SUCCESS,
+) -> AuditEvent:
+    """The audit record of a use case on ``subject``: its type and id come from the row itself."""
+    return record(
+        action=action,
+        outcome=outcome,
+        actor_id=getattr(actor, "pk", None),
+        bureau=bureau,
+        organization=organization,
+        object_type=subject._meta.label_lower,
+        object_id=str(subject.pk),
+        detail=detail,
+    )
+
+
 def _on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     record(
         action="login",

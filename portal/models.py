@@ -503,3 +503,36 @@ class DocumentBundle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.code} ({self.status})"
+
+
+class StatusEvent(models.Model):
+    """Every status transition of a tenant-owned record: who, when, from, to, why (DESIGN.md §4).
+
+    Written by ``portal.workflow.transition`` only; application books keep their own
+    ``ApplicationEvent`` rows, which that helper writes for them."""
+
+    subject_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+"
+    )
+    subject_id = models.PositiveBigIntegerField()
+    field = models.CharField(max_length=32, default="status")
+    from_status = models.CharField(max_length=32, blank=True)
+    to_status = models.CharField(max_length=32)
+    note = models.TextField(blank=True)
+    actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    bureau = models.ForeignKey(
+        Bureau, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    objects = VisibleManager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["subject_type", "subject_id", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.subject_type_id}:{self.subject_id} {self.from_status} → {self.to_status}"

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "applications",
     "pilots",
     "evaluation",
+    "demo",
 ]
 
 MIDDLEWARE = [

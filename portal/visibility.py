@@ -1,9 +1,14 @@
 """What each user may see: the one module that decides (DESIGN.md §3).
 
 A :class:`Visibility` is computed from a user's memberships, never from request data. Every
-tenant-owned model has a rule in ``RULES`` that turns a visibility into a filter; the
-:class:`portal.scoping.VisibleManager` applies it to every query inside a scope. A model with a
+tenant-owned model has rules in ``RULES`` that turn a visibility into a filter; the
+:class:`portal.scoping.VisibleManager` applies them to every query inside a scope. A model with a
 ``VisibleManager`` but no rule fails loudly instead of leaking.
+
+The core knows only its own models. Each app registers the rules of its models (and the grants it
+adds to another app's models, such as an expert's view of the books assigned to them) with
+:func:`register` from its ``AppConfig.ready()``, the way document builders and deadline kinds
+register: the core never imports an app.
 
 Rules so far:
 
@@ -24,48 +29,6 @@ from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
-from applications.models import (
-    Application,
-    ApplicationEvent,
-    ApplicationSection,
-    Attachment,
-    Call,
-    CallTemplate,
-    CorrectionRequest,
-)
-from evaluation.models import (
-    Assessment,
-    ExpertAssignment,
-    ExpertProfile,
-    Objection,
-    Publicity,
-    PublicityEntry,
-    ReviewRound,
-    Rubric,
-    ScoreSheet,
-)
-from pilots.models import (
-    Alliance,
-    AllianceChange,
-    AllianceMember,
-    BenchmarkTitle,
-    Contract,
-    ContractItem,
-    DemandList,
-    DemandRow,
-    EnrolmentRequest,
-    EnterpriseFileRevision,
-    EnterpriseFileSection,
-    LeadingUnit,
-    PilotEnterprise,
-    PilotProgramme,
-    Product,
-    ProgrammeTarget,
-    ServiceProvider,
-    TaskBook,
-    TaskBookSignature,
-)
-
 from .models import (
     BUREAU_ROLES,
     ORGANIZATION_ROLES,
@@ -76,6 +39,7 @@ from .models import (
     Membership,
     Organization,
     Role,
+    StatusEvent,
 )
 from .scoping import scopes_disabled
 
@@ -178,12 +142,7 @@ class Visibility:
     def restrict(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
         if self.is_operator:
             return queryset
-        rule = RULES.get(queryset.model)
-        if rule is None:
-            raise LookupError(
-                f"{queryset.model.__name__} has a VisibleManager but no rule in portal.visibility.RULES"
-            )
-        return queryset.filter(rule(self))
+        return queryset.filter(rule_q(queryset.model, self))
 
     def bureaus(self) -> models.QuerySet[Bureau]:
         """Bureaus whose work this user may see as staff (their own and those below)."""
@@ -223,190 +182,102 @@ def _subtree_ids(roots: frozenset[int]) -> frozenset[int]:
     return frozenset(Bureau.objects.filter(condition).values_list("pk", flat=True))
 
 
-# --- the rules: one per tenant-owned model ------------------------------------------------------
+# --- the rules: registered per tenant-owned model ------------------------------------------------
 Rule = Callable[[Visibility], Q]
+# A rule that can also filter the rows belonging to a model through a relation ``prefix``
+# ("application__"), so child rows follow their parent's rule without repeating it.
+PrefixedRule = Callable[[Visibility, str], Q]
 
-# Application statuses hidden from the issuing bureau: drafts are the applicant's own; when the
-# call asks for county recommendation (001 §三), the city sees a book only once recommended.
-_PRIVATE_STATUSES = ("draft", "withdrawn")
-_BEFORE_RECOMMENDATION = ("submitted", "not_recommended")
+RULES: dict[type[models.Model], list[PrefixedRule]] = {}
 
 
-def application_q(v: Visibility, prefix: str = "") -> Q:
-    """Who sees an application (and, with ``prefix``, the rows that belong to one)."""
-    p = prefix
-    own = Q(**{f"{p}organization_id__in": v.organization_ids})
-    issuing = (
-        Q(**{f"{p}call__bureau_id__in": v.staff_bureau_ids})
-        & ~Q(**{f"{p}status__in": _PRIVATE_STATUSES})
-        & (
-            Q(**{f"{p}call__requires_recommendation": False})
-            | ~Q(**{f"{p}status__in": _BEFORE_RECOMMENDATION})
+def register(
+    model: type[models.Model], rule: Rule | PrefixedRule, *, prefixed: bool = False
+) -> None:
+    """Add a rule for ``model``: a row is visible when any of the model's rules admits it.
+
+    ``prefixed`` rules take a relation prefix as their second argument, which :func:`rule_q` passes
+    when another model's rule follows this one (``rule_q(Application, v, "application__")``).
+    """
+    if prefixed:
+        RULES.setdefault(model, []).append(rule)  # type: ignore[arg-type]
+        return
+    plain: Rule = rule  # type: ignore[assignment]
+
+    def unprefixed(v: Visibility, prefix: str) -> Q:
+        if prefix:
+            raise ValueError(f"the rule of {model.__name__} takes no prefix")
+        return plain(v)
+
+    RULES.setdefault(model, []).append(unprefixed)
+
+
+def rule_q(model: type[models.Model], v: Visibility, prefix: str = "") -> Q:
+    """What ``v`` may see of ``model`` (through ``prefix`` from a related model's rows)."""
+    rules = RULES.get(model)
+    if not rules:
+        raise LookupError(
+            f"{model.__name__} has a VisibleManager but no rule registered with portal.visibility"
         )
-    )
-    # The applicant's own competent bureau (the county) sees and recommends its submitted books;
-    # only its own staff, not those above, or the city would see books before recommendation.
-    recommending = Q(
-        **{f"{p}organization__home_bureau_id__in": v.bureau_ids_with(BUREAU_ROLES)}
-    ) & ~Q(**{f"{p}status__in": _PRIVATE_STATUSES})
-    # An expert reads the books assigned to them while the assignment is active. A subquery on
-    # the plain base manager (not a join) so two rounds never duplicate a row.
-    assigned = Q(
-        **{
-            (f"{p[:-2]}_id" if p else "pk") + "__in": ExpertAssignment._base_manager.filter(
-                expert_id=v.user_id, status__in=ExpertAssignment.ACTIVE
-            ).values("application_id")
-        }
-    )
-    return own | issuing | recommending | assigned
+    condition = Q()
+    for rule in rules:
+        condition |= rule(v, prefix)
+    return condition
 
 
-def pilot_enterprise_q(v: Visibility, prefix: str = "") -> Q:
-    """A pilot enterprise's record: its own members, the leading unit serving it (and no other:
-    004 §2.2.13, no leaking of enterprise secrets), and bureau staff over its county."""
-    p = prefix
-    return (
-        Q(**{f"{p}organization_id__in": v.organization_ids})
-        | Q(**{f"{p}leading_unit__organization_id__in": v.organization_ids})
-        | Q(**{f"{p}bureau_id__in": v.staff_bureau_ids})
-    )
+def follows(model: type[models.Model], prefix: str) -> Rule:
+    """A rule for rows that belong to a ``model`` row through ``prefix``: visible with it."""
+    return lambda v: rule_q(model, v, prefix)
 
 
-def _rounds_of_expert(v: Visibility) -> Any:
-    # Rules are evaluated inside scopes, so the subqueries they use read the base managers.
-    return ExpertAssignment._base_manager.filter(expert_id=v.user_id).values("round_id")
-
-
-def _expert_in_pool_of(v: Visibility) -> Any:
-    # As above: a subquery of ids inside a rule, never returned to anyone.
-    return Membership.all_objects.filter(role=Role.EXPERT, bureau_id__in=v.staff_bureau_ids).values(
-        "user_id"
-    )
-
-
-def _counties_of_pilot_parties(v: Visibility) -> Any:
-    """Counties where the viewer's organisation is a pilot enterprise or serves one: the county's
-    provider reference list (002 §三.2) and demand lists (002 附4) are published to them, and to
-    nobody else."""
-    return PilotEnterprise._base_manager.filter(
-        Q(organization_id__in=v.organization_ids)
-        | Q(leading_unit__organization_id__in=v.organization_ids)
-    ).values("bureau_id")
-
-
-RULES: dict[type[models.Model], Rule] = {
-    Organization: lambda v: Q(home_bureau_id__in=v.staff_bureau_ids) | Q(pk__in=v.organization_ids),
-    Membership: lambda v: (
+register(
+    Organization,
+    lambda v: Q(home_bureau_id__in=v.staff_bureau_ids) | Q(pk__in=v.organization_ids),
+)
+register(
+    Membership,
+    lambda v: (
         Q(user_id=v.user_id)
         | Q(bureau_id__in=v.staff_bureau_ids)
         | Q(organization_id__in=v.organization_ids)
         | Q(organization__home_bureau_id__in=v.staff_bureau_ids)
     ),
-    Call: lambda v: Q(status__in=("published", "closed")) | Q(bureau_id__in=v.staff_bureau_ids),
-    CallTemplate: lambda v: (
-        Q(owner_bureau__isnull=True) | Q(owner_bureau_id__in=v.staff_bureau_ids)
-    ),
-    Application: application_q,
-    ApplicationSection: lambda v: application_q(v, "application__"),
-    ApplicationEvent: lambda v: application_q(v, "application__"),
-    Attachment: lambda v: application_q(v, "application__"),
-    CorrectionRequest: lambda v: application_q(v, "application__"),
-    Deadline: lambda v: (
-        Q(bureau_id__in=v.staff_bureau_ids) | Q(organization_id__in=v.organization_ids)
-    ),
-    DocumentBundle: lambda v: (
-        (Q(application__isnull=False) & application_q(v, "application__"))
-        | (
-            Q(application__isnull=True)
-            & (Q(bureau_id__in=v.staff_bureau_ids) | Q(organization_id__in=v.organization_ids))
-        )
-    ),
-    Rubric: lambda v: Q(owner_bureau__isnull=True) | Q(owner_bureau_id__in=v.staff_bureau_ids),
-    ExpertProfile: lambda v: Q(user_id=v.user_id) | Q(user_id__in=_expert_in_pool_of(v)),
-    ReviewRound: lambda v: (
-        Q(call__bureau_id__in=v.staff_bureau_ids) | Q(pk__in=_rounds_of_expert(v))
-    ),
-    ExpertAssignment: lambda v: (
-        Q(round__call__bureau_id__in=v.staff_bureau_ids) | Q(expert_id=v.user_id)
-    ),
-    # Blind scoring: an expert sees their own sheets, and the others' only once the round closed.
-    ScoreSheet: lambda v: (
-        Q(assignment__round__call__bureau_id__in=v.staff_bureau_ids)
-        | Q(assignment__expert_id=v.user_id)
-        | (Q(assignment__round__status="closed") & Q(assignment__round_id__in=_rounds_of_expert(v)))
-    ),
-    Publicity: lambda v: Q(status__in=Publicity.PUBLIC) | Q(call__bureau_id__in=v.staff_bureau_ids),
-    PublicityEntry: lambda v: (
-        Q(publicity__status__in=Publicity.PUBLIC)
-        | Q(publicity__call__bureau_id__in=v.staff_bureau_ids)
-    ),
-    Objection: lambda v: Q(publicity__call__bureau_id__in=v.staff_bureau_ids),
-    LeadingUnit: lambda v: (
-        Q(bureau_id__in=v.staff_bureau_ids)
-        | Q(organization_id__in=v.organization_ids)
-        # Selected leading units are published (004 §2.1); an enterprise of the area may choose one.
-        | Q(status="active", bureau_id__in=v.home_bureau_line_ids)
-    ),
-    EnrolmentRequest: lambda v: (
-        Q(organization_id__in=v.organization_ids)
-        | Q(leading_unit__organization_id__in=v.organization_ids)
-        | Q(organization__home_bureau_id__in=v.staff_bureau_ids)
-    ),
-    Alliance: lambda v: (
-        Q(bureau_id__in=v.staff_bureau_ids)
-        | Q(leading_unit__organization_id__in=v.organization_ids)
-    ),
-    # Changes in their public notice are public (004 §4.6.3); otherwise as the alliance.
-    AllianceChange: lambda v: (
-        Q(status__in=("in_publicity", "published"))
-        | Q(alliance__bureau_id__in=v.staff_bureau_ids)
-        | Q(alliance__leading_unit__organization_id__in=v.organization_ids)
-    ),
-    # The provider pool, products and demand lists are references for the county's enterprises
-    # and the leading units serving them: bureau staff manage them, every signed-in user reads.
-    ServiceProvider: lambda v: (
-        Q(bureau_id__in=v.staff_bureau_ids) | Q(bureau_id__in=_counties_of_pilot_parties(v))
-    ),
-    Product: lambda v: (
-        Q(provider__bureau_id__in=v.staff_bureau_ids)
-        | Q(provider__bureau_id__in=_counties_of_pilot_parties(v))
-    ),
-    DemandList: lambda v: (
-        Q(bureau_id__in=v.staff_bureau_ids) | Q(bureau_id__in=_counties_of_pilot_parties(v))
-    ),
-    DemandRow: lambda v: (
-        Q(demand_list__bureau_id__in=v.staff_bureau_ids)
-        | Q(demand_list__bureau_id__in=_counties_of_pilot_parties(v))
-    ),
-    AllianceMember: lambda v: (
-        Q(alliance__bureau_id__in=v.staff_bureau_ids)
-        | Q(alliance__leading_unit__organization_id__in=v.organization_ids)
+)
+register(
+    Deadline,
+    lambda v: Q(bureau_id__in=v.staff_bureau_ids) | Q(organization_id__in=v.organization_ids),
+)
+# Status events belong to the tenant of the record that moved: its bureau and its organization.
+register(
+    StatusEvent,
+    lambda v: (
+        Q(actor_id=v.user_id)
+        | Q(bureau_id__in=v.staff_bureau_ids)
         | Q(organization_id__in=v.organization_ids)
     ),
-    BenchmarkTitle: lambda v: (
-        Q(bureau_id__in=v.staff_bureau_ids) | Q(organization_id__in=v.organization_ids)
-    ),
-    PilotEnterprise: lambda v: pilot_enterprise_q(v),
-    EnterpriseFileSection: lambda v: pilot_enterprise_q(v, "enterprise__"),
-    EnterpriseFileRevision: lambda v: pilot_enterprise_q(v, "enterprise__"),
-    TaskBook: lambda v: pilot_enterprise_q(v, "enterprise__"),
-    Contract: lambda v: pilot_enterprise_q(v, "enterprise__"),
-    ContractItem: lambda v: pilot_enterprise_q(v, "contract__enterprise__"),
-    TaskBookSignature: lambda v: pilot_enterprise_q(v, "task_book__enterprise__"),
-    Assessment: lambda v: pilot_enterprise_q(v, "enterprise__"),
-    PilotProgramme: lambda v: (
-        Q(bureau_id__in=v.staff_bureau_ids) | Q(approving_bureau_id__in=v.staff_bureau_ids)
-    ),
-    ProgrammeTarget: lambda v: (
-        Q(programme__bureau_id__in=v.staff_bureau_ids)
-        | Q(programme__approving_bureau_id__in=v.staff_bureau_ids)
-    ),
-    AuditEvent: lambda v: (
+)
+register(
+    AuditEvent,
+    lambda v: (
         Q(actor_id=v.user_id)
         | Q(bureau_id__in=v.admin_bureau_ids)
         | Q(organization_id__in=v.admin_organization_ids)
     ),
-}
+)
+
+
+def _document_bundle_q(v: Visibility) -> Q:
+    from django.apps import apps
+
+    # A book's bundle follows the book; other bundles their owning bureau or organization.
+    application = apps.get_model("applications", "Application")
+    return (Q(application__isnull=False) & rule_q(application, v, "application__")) | (
+        Q(application__isnull=True)
+        & (Q(bureau_id__in=v.staff_bureau_ids) | Q(organization_id__in=v.organization_ids))
+    )
+
+
+register(DocumentBundle, _document_bundle_q)
 
 
 def visible_or_404(queryset: models.QuerySet[Any], **lookup: Any) -> Any:

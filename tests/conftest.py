@@ -1,4 +1,4 @@
-"""Shared fixtures: the demo world's personas (see portal/demo.py) and scope helpers."""
+"""Shared fixtures: the demo world's personas (see demo/world.py) and scope helpers."""
 
 import os
 import shutil
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.demo import World, build_world
+from demo.world import World, build_world
 from portal.scoping import scopes_disabled, visibility_scope
 from portal.visibility import Visibility
 
@@ -91,7 +91,7 @@ def log_in(page, base, username):
     """Log in through the login form, as a person would."""
     import re
 
-    from portal.demo import DEMO_PASSWORD
+    from demo.world import DEMO_PASSWORD
 
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("用户名").fill(username)

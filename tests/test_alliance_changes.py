@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from pilots import services
 from pilots.models import Alliance, AllianceChange, AllianceMember
+from pilots.services import alliances as services
 from portal.scoping import scopes_disabled, visibility_scope
 from portal.uscc import with_check_digit
 from portal.visibility import Visibility

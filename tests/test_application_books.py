@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from applications import services
-from applications.book import Book
 from applications.models import Application, ApplicationEvent, ApplicationSection
+from portal.book import Book
 from portal.scoping import scopes_disabled, visibility_scope
 from portal.visibility import Visibility
 from tests.books import (

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from evaluation.assessment import band_points, load_index, score
+from pilots.assessment import band_points, load_index, score
 from portal.money import rmb_upper, wan_to_upper
 
 INDEX = load_index(2024)

@@ -9,7 +9,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from portal.demo import DEMO_PASSWORD
+from demo.world import DEMO_PASSWORD
 from portal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from applications.book import Book, TemplateError, validate_definition
 from applications.templates_loader import shipped_definitions
+from portal.book import Book, TemplateError, validate_definition
 from tests.books import post, table_post
 
 TEMPLATES = {d["kind"]: d for d in shipped_definitions()}

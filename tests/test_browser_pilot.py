@@ -7,7 +7,7 @@ import pytest
 from openpyxl import Workbook
 
 from pilots.models import PilotEnterprise, TaskBook
-from pilots.services import COLUMNS
+from pilots.services.enrolment import COLUMNS
 from portal.scoping import scopes_disabled
 from tests.conftest import ARTIFACTS, log_in
 from tests.test_assessment_and_money import level_two_example

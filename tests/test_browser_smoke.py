@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from portal.demo import DEMO_PASSWORD
+from demo.world import DEMO_PASSWORD
 from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
 
-from portal.demo import DEMO_PASSWORD, PERSONAS
+from demo.world import DEMO_PASSWORD, PERSONAS
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal.demo import DEMO_PASSWORD
+from demo.world import DEMO_PASSWORD
 from portal.models import AuditEvent
 from portal.scoping import scopes_disabled
 

@@ -6,15 +6,15 @@ import pytest
 from django.utils import timezone
 from openpyxl import Workbook
 
-from pilots import services
 from pilots.models import PilotEnterprise
+from pilots.services import enrolment, records, transformation
 from portal.models import Organization
 from portal.scoping import scopes_disabled, visibility_scope
 from portal.uscc import with_check_digit
 from portal.visibility import Visibility
 
 pytestmark = pytest.mark.django_db
-HEADER = services.COLUMNS
+HEADER = enrolment.COLUMNS
 
 
 def sheet(rows, header=HEADER) -> bytes:
@@ -31,7 +31,7 @@ def sheet(rows, header=HEADER) -> bytes:
 def run(world, leading_unit, content, confirm):
     visibility = Visibility.for_user(world.jm_leader_admin)
     with visibility_scope(visibility):
-        return services.enterprises_import(
+        return enrolment.enterprises_import(
             visibility=visibility,
             leading_unit=leading_unit,
             content=content,
@@ -83,7 +83,7 @@ def test_a_clean_sheet_is_imported_linking_registered_enterprises(world, leading
     assert created.bureau == world.pj and created.scale == "micro" and created.above_scale is False
     assert linked.tier == "specialised" and str(linked.revenue) == "5800.00"
     with scopes_disabled():
-        assert linked.file_sections.count() == len(services.file_book().sections)
+        assert linked.file_sections.count() == len(records.file_book().sections)
 
 
 @pytest.mark.parametrize(
@@ -257,13 +257,13 @@ def test_acceptance_is_applied_for_within_a_week_of_completion(world, signed_ent
     """Apply for acceptance within one week of completing the transformation (002 附3)."""
     from datetime import date, timedelta
 
-    from django.core.exceptions import ValidationError
+    from django.core.exceptions import PermissionDenied, ValidationError
 
     from tests.books import pdf_bytes, upload
 
     enterprise = signed_enterprise
     with visibility_scope(act(world.jm_leader_admin)):
-        services.transformation_complete(
+        transformation.transformation_complete(
             visibility=act(world.jm_leader_admin),
             enterprise=enterprise,
             completed_on=date(2026, 6, 1),
@@ -271,7 +271,7 @@ def test_acceptance_is_applied_for_within_a_week_of_completion(world, signed_ent
         )
     with visibility_scope(act(world.pj_applicant)):
         with pytest.raises(ValidationError) as caught:
-            services.acceptance_apply(
+            transformation.acceptance_apply(
                 visibility=act(world.pj_applicant),
                 enterprise=enterprise,
                 material=upload("a.pdf", pdf_bytes()),
@@ -279,15 +279,15 @@ def test_acceptance_is_applied_for_within_a_week_of_completion(world, signed_ent
                 today=date(2026, 6, 1) + timedelta(days=8),
             )
         assert caught.value.code == "too_late" and "002 附3" in caught.value.messages[0]
-        services.acceptance_apply(
+        transformation.acceptance_apply(
             visibility=act(world.pj_applicant),
             enterprise=enterprise,
             material=upload("a.pdf", pdf_bytes()),
             actor=world.pj_applicant,
             today=date(2026, 6, 1) + timedelta(days=7),
         )
-    with visibility_scope(act(world.jm_leader_admin)), pytest.raises(services.PermissionDenied):
-        services.acceptance_decide(
+    with visibility_scope(act(world.jm_leader_admin)), pytest.raises(PermissionDenied):
+        transformation.acceptance_decide(
             visibility=act(world.jm_leader_admin),
             enterprise=enterprise,
             accepted=True,
@@ -295,7 +295,7 @@ def test_acceptance_is_applied_for_within_a_week_of_completion(world, signed_ent
             actor=world.jm_leader_admin,
         )
     with visibility_scope(act(world.pj_manager)):
-        services.acceptance_decide(
+        transformation.acceptance_decide(
             visibility=act(world.pj_manager),
             enterprise=enterprise,
             accepted=True,
@@ -310,7 +310,7 @@ def test_progress_counts_level_two_by_the_on_site_assessment(client, world, sign
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from evaluation.models import Assessment
+    from pilots.models import Assessment
 
     with scopes_disabled():
         other = PilotEnterprise.objects.exclude(pk=signed_enterprise.pk).get()
@@ -375,7 +375,7 @@ def test_the_acceptance_materials_download_for_the_parties_only(client, world, s
     client.force_login(world.pj_manager)
     assert client.get(url).status_code == 404  # nothing uploaded yet
     with visibility_scope(act(world.pj_applicant)):
-        services.acceptance_apply(
+        transformation.acceptance_apply(
             visibility=act(world.pj_applicant),
             enterprise=signed_enterprise,
             material=upload("a.pdf", pdf_bytes()),

@@ -34,7 +34,7 @@ def programme(world):
 def test_counts_follow_signed_task_books_and_the_counting_level(
     world, programme, signed_enterprise
 ):
-    from evaluation.models import Assessment
+    from pilots.models import Assessment
 
     with scopes_disabled():
         actuals = selectors.programme_actuals(programme)
@@ -135,7 +135,7 @@ def test_the_period_and_sub_industries_are_corrected_within_the_rules(client, wo
 def test_a_city_pilot_runs_two_years_from_approval():
     from datetime import date
 
-    from evaluation.services import _two_years_on
+    from pilots.services.selection import two_years_on as _two_years_on
 
     assert _two_years_on(date(2023, 7, 15)) == date(2025, 7, 14)
     assert _two_years_on(date(2024, 2, 29)) == date(2026, 2, 28)

@@ -131,7 +131,7 @@ def tenant_objects(bureau, organization) -> dict:
         from django.utils import timezone as tz
 
         from pilots.models import LeadingUnit, PilotEnterprise, TaskBook
-        from pilots.services import _start_file
+        from pilots.services.records import file_start
         from portal.models import DocumentBundle
 
         unit = LeadingUnit.objects.create(
@@ -145,7 +145,7 @@ def tenant_objects(bureau, organization) -> dict:
             scale="small",
             above_scale=True,
         )
-        _start_file(enterprise)
+        file_start(enterprise)
         from pilots.models import Alliance
 
         alliance = Alliance.objects.create(leading_unit=unit, bureau=bureau)

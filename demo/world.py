@@ -9,10 +9,9 @@ Organization names are invented; their codes are valid GB 32100-2015 codes made 
 from dataclasses import dataclass, field
 
 from evaluation.models import ExpertProfile
-
-from .models import Bureau, Organization, Role, User
-from .services import bureau_create, membership_grant
-from .uscc import with_check_digit
+from portal.models import Bureau, Organization, Role, User
+from portal.services import bureau_create, membership_grant
+from portal.uscc import with_check_digit
 
 DEMO_PASSWORD = "Pilot@2025"  # noqa: S105 - printed for the demo logins; never in production data
 
@@ -208,9 +207,8 @@ def build_demo_calls(world: World) -> None:
 
     from applications.models import Call, CallTemplate
     from applications.services import application_start
-
-    from .deadlines import deadline_set
-    from .visibility import Visibility
+    from portal.deadlines import deadline_set
+    from portal.visibility import Visibility
 
     now = timezone.now()
     leading = CallTemplate.objects.get(code="leading-unit-jiangmen-2025", version=1)
@@ -270,7 +268,6 @@ def build_demo_pilot(world: World) -> None:
     import tablib
     from django.utils import timezone
 
-    from pilots import services as pilot_services
     from pilots.models import (
         Alliance,
         AllianceMember,
@@ -280,9 +277,9 @@ def build_demo_pilot(world: World) -> None:
         Product,
         ServiceProvider,
     )
-
-    from .uscc import with_check_digit
-    from .visibility import Visibility
+    from pilots.services import enrolment
+    from portal.uscc import with_check_digit
+    from portal.visibility import Visibility
 
     unit = LeadingUnit.objects.create(
         organization=world.jm_leader,
@@ -300,7 +297,7 @@ def build_demo_pilot(world: World) -> None:
         organization=world.jm_leader,
         duties="统筹联合体改造工作",
     )
-    sheet = tablib.Dataset(headers=pilot_services.COLUMNS)
+    sheet = tablib.Dataset(headers=enrolment.COLUMNS)
     sheet.append(
         [
             world.pj_maker.name,
@@ -337,7 +334,7 @@ def build_demo_pilot(world: World) -> None:
             "",
         ]
     )
-    report = pilot_services.enterprises_import(
+    report = enrolment.enterprises_import(
         visibility=Visibility.for_user(world.jm_leader_admin),
         leading_unit=unit,
         content=sheet.export("csv").encode(),

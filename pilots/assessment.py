@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+TARGET_LEVEL = 2  # level 2 or above after transformation (000 §四(四); 003 §三)
 SHIPPED = Path(__file__).resolve().parent / "shipped_indices"
 TWO = Decimal("0.01")
 

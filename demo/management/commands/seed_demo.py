@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from portal.demo import DEMO_PASSWORD, PERSONAS, build_demo_calls, build_demo_pilot, build_world
+from demo.world import DEMO_PASSWORD, PERSONAS, build_demo_calls, build_demo_pilot, build_world
 from portal.models import User
 from portal.scoping import scopes_disabled
 

@@ -1,0 +1,55 @@
+"""Who sees calls and application books (DESIGN.md §3), registered with the core's rules."""
+
+from django.db.models import Q
+
+from portal.models import BUREAU_ROLES
+from portal.visibility import Visibility, follows, register
+
+from .models import (
+    Application,
+    ApplicationEvent,
+    ApplicationSection,
+    Attachment,
+    Call,
+    CallTemplate,
+    CorrectionRequest,
+)
+
+# Application statuses hidden from the issuing bureau: drafts are the applicant's own; when the
+# call asks for county recommendation (001 §三), the city sees a book only once recommended.
+_PRIVATE_STATUSES = ("draft", "withdrawn")
+_BEFORE_RECOMMENDATION = ("submitted", "not_recommended")
+
+
+def application_q(v: Visibility, prefix: str = "") -> Q:
+    """Who sees an application (and, with ``prefix``, the rows that belong to one)."""
+    p = prefix
+    own = Q(**{f"{p}organization_id__in": v.organization_ids})
+    issuing = (
+        Q(**{f"{p}call__bureau_id__in": v.staff_bureau_ids})
+        & ~Q(**{f"{p}status__in": _PRIVATE_STATUSES})
+        & (
+            Q(**{f"{p}call__requires_recommendation": False})
+            | ~Q(**{f"{p}status__in": _BEFORE_RECOMMENDATION})
+        )
+    )
+    # The applicant's own competent bureau (the county) sees and recommends its submitted books;
+    # only its own staff, not those above, or the city would see books before recommendation.
+    recommending = Q(
+        **{f"{p}organization__home_bureau_id__in": v.bureau_ids_with(BUREAU_ROLES)}
+    ) & ~Q(**{f"{p}status__in": _PRIVATE_STATUSES})
+    return own | issuing | recommending
+
+
+def register_rules() -> None:
+    register(
+        Call,
+        lambda v: Q(status__in=("published", "closed")) | Q(bureau_id__in=v.staff_bureau_ids),
+    )
+    register(
+        CallTemplate,
+        lambda v: Q(owner_bureau__isnull=True) | Q(owner_bureau_id__in=v.staff_bureau_ids),
+    )
+    register(Application, application_q, prefixed=True)
+    for model in (ApplicationSection, ApplicationEvent, Attachment, CorrectionRequest):
+        register(model, follows(Application, "application__"))

@@ -1,0 +1,75 @@
+"""Pilot tables in their official layouts."""
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from portal import exporters
+
+from .models import DemandList, DemandRow, Product
+
+
+@exporters.register
+class DemandListExporter(exporters.Exporter):
+    """The demand, problem and scenario list with adapted products in the 002 附4 layout: rows
+    grouped by direction (every direction listed, empty ones too), products with price and
+    provider. The layout's labels are the official form's, so they stay in Chinese."""
+
+    identifier = "demand_list"
+    column_widths = (18, 30, 30, 30, 14, 20, 30, 10, 24)
+    wrap_text = True
+
+    def __init__(self, *, demand_list: DemandList, rows: list[DemandRow]) -> None:
+        self.demand_list, self.rows = demand_list, rows
+
+    def sheet_title(self) -> str:
+        return "附4"
+
+    def filename(self) -> str:
+        return (
+            f"{_('Demand list')}-{self.demand_list.bureau.region_name}"
+            f"-{self.demand_list.sub_industry}"
+        )
+
+    def title_rows(self) -> Iterable[Sequence[Any]]:
+        return [
+            ["中小企业数字化转型需求、问题和场景清单及适配产品库"],
+            [
+                f"县（市、区）：{self.demand_list.bureau.region_name}",
+                "",
+                f"细分行业：{self.demand_list.sub_industry}",
+                "",
+                "",
+                "单位：万元",
+            ],
+        ]
+
+    def headers(self) -> Sequence[Any]:
+        return [
+            "方向",
+            "问题",
+            "需求",
+            "场景描述",
+            "改造总投资预算",
+            "产品名称",
+            "产品简述",
+            "价格",
+            "服务商",
+        ]
+
+    def iterate_list(self) -> Iterable[Sequence[Any]]:
+        for direction in Product.DIRECTIONS:
+            for row in [r for r in self.rows if r.direction == direction] or [None]:
+                product = row.product if row else None
+                yield [
+                    direction,
+                    row.problem if row else "",
+                    row.need if row else "",
+                    row.scenario if row else "",
+                    float(row.budget_wan) if row else None,
+                    product.name if product else "",
+                    product.summary if product else "",
+                    float(product.price_wan) if product else None,
+                    product.provider.name if product else "",
+                ]

@@ -1,0 +1,217 @@
+"""Forms of the pilot pages: they parse and check input; the services decide."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy
+
+from portal.templatetags.portal_tags import join_list
+
+from .models import (
+    Contract,
+    DemandRow,
+    LeadingUnit,
+    Product,
+    ProgrammeTarget,
+    ServiceProvider,
+)
+
+
+class TaskBookForm(forms.Form):
+    goals = forms.CharField(
+        label=gettext_lazy("Transformation goals"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+    performance_goals = forms.CharField(
+        label=gettext_lazy("Performance goals"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+    content = forms.CharField(
+        label=gettext_lazy("Transformation content"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=10000,
+    )
+    starts_on = forms.DateField(
+        label=gettext_lazy("Starts on"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    ends_on = forms.DateField(
+        label=gettext_lazy("Ends on"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    schedule = forms.CharField(
+        label=gettext_lazy("Schedule (one line each: period | work)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+    )
+    budget_wan = forms.DecimalField(
+        label=gettext_lazy("Total budget (10k yuan)"), max_digits=12, decimal_places=4, min_value=0
+    )
+    obligations = forms.CharField(
+        label=gettext_lazy("Obligations of the parties"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=10000,
+    )
+
+
+class EnrolForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Enterprise"), max_length=200)
+    uscc = forms.CharField(label=gettext_lazy("Unified social credit code"), max_length=40)
+    sub_industry = forms.CharField(label=gettext_lazy("Sub-industry"), max_length=100)
+    scale = forms.ChoiceField(
+        label=gettext_lazy("Size"), choices=[("中型", "中型"), ("小型", "小型"), ("微型", "微型")]
+    )
+    above_scale = forms.ChoiceField(
+        label=gettext_lazy("Above designated size"), choices=[("规上", "规上"), ("规下", "规下")]
+    )
+    tier = forms.ChoiceField(
+        label=gettext_lazy("Tier"),
+        choices=[
+            ("无", "无"),
+            ("创新型", "创新型"),
+            ("专精特新", "专精特新"),
+            ("小巨人", "小巨人"),
+        ],
+    )
+    revenue = forms.CharField(
+        label=gettext_lazy("Last year's revenue (10k yuan)"), required=False, max_length=20
+    )
+    profit = forms.CharField(
+        label=gettext_lazy("Last year's profit (10k yuan)"), required=False, max_length=20
+    )
+
+
+class ProviderForm(forms.ModelForm):
+    bureau = forms.TypedChoiceField(label=gettext_lazy("Bureau"), coerce=int)
+
+    class Meta:
+        model = ServiceProvider
+        fields = ["name", "uscc", "capability", "field", "contact"]
+
+    def __init__(self, *args: Any, bureaus: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["bureau"].choices = [(b.pk, b.name) for b in bureaus]
+        self.order_fields(["bureau"])
+
+
+class ProductForm(forms.ModelForm):
+    # Queryset set per request: the scoped manager may not be queried at import.
+    provider = forms.ModelChoiceField(label=gettext_lazy("Provider"), queryset=None)
+
+    class Meta:
+        model = Product
+        fields = ["provider", "name", "summary", "direction", "stage", "price_wan", "own_ip"]
+
+    def __init__(self, *args: Any, bureaus: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only providers on a list the viewer keeps; anything else is "not a valid choice".
+        self.fields["provider"].queryset = ServiceProvider.objects.filter(
+            bureau_id__in=[b.pk for b in bureaus]
+        )
+
+
+class TargetForm(forms.Form):
+    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
+    metric = forms.ChoiceField(
+        label=gettext_lazy("Indicator"), choices=ProgrammeTarget.Metric.choices
+    )
+    value = forms.IntegerField(label=gettext_lazy("Target"), min_value=0, max_value=1_000_000)
+
+
+class ProgrammeForm(forms.Form):
+    starts_on = forms.DateField(
+        label=gettext_lazy("Period starts"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_on = forms.DateField(
+        label=gettext_lazy("Period ends"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sub_industries = forms.CharField(
+        label=gettext_lazy("Sub-industries"),
+        help_text=gettext_lazy("One per line."),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+class ChooseForm(forms.Form):
+    leading_unit = forms.TypedChoiceField(label=gettext_lazy("Leading unit"), coerce=int)
+    sub_industry = EnrolForm.base_fields["sub_industry"]
+    scale = EnrolForm.base_fields["scale"]
+    above_scale = EnrolForm.base_fields["above_scale"]
+    tier = EnrolForm.base_fields["tier"]
+    revenue = EnrolForm.base_fields["revenue"]
+    profit = EnrolForm.base_fields["profit"]
+    needs = forms.CharField(
+        label=gettext_lazy("What you want to change"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args: Any, units: list[LeadingUnit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["leading_unit"].choices = [
+            (u.pk, f"{u.organization.name}（{join_list(u.sub_industries)}）") for u in units
+        ]
+
+
+class ContractForm(forms.ModelForm):
+    class Meta:
+        model = Contract
+        fields = ["duties", "measures", "targets", "starts_on", "ends_on"]
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+            "duties": forms.Textarea(attrs={"rows": 4}),
+            "measures": forms.Textarea(attrs={"rows": 4}),
+            "targets": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class ContractItemForm(forms.Form):
+    product = forms.CharField(label=gettext_lazy("Product or service"), max_length=200)
+    provider = forms.CharField(label=gettext_lazy("Provider"), max_length=200)
+    quantity = forms.IntegerField(label=gettext_lazy("Quantity"), min_value=1, max_value=100_000)
+    unit_price_wan = forms.DecimalField(
+        label=gettext_lazy("Unit price (10k yuan)"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+    )
+
+
+class DemandListForm(forms.Form):
+    bureau = forms.TypedChoiceField(label=gettext_lazy("Bureau"), coerce=int)
+    sub_industry = forms.CharField(label=gettext_lazy("Sub-industry"), max_length=100)
+
+    def __init__(self, *args: Any, bureaus: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["bureau"].choices = [(b.pk, b.name) for b in bureaus]
+
+
+class DemandRowForm(forms.ModelForm):
+    product = forms.ModelChoiceField(
+        label=gettext_lazy("Adapted product"), queryset=None, required=False
+    )
+
+    class Meta:
+        model = DemandRow
+        fields = ["direction", "problem", "need", "scenario", "budget_wan", "product"]
+        widgets = {
+            "problem": forms.Textarea(attrs={"rows": 2}),
+            "need": forms.Textarea(attrs={"rows": 2}),
+            "scenario": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, bureau_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = Product.objects.filter(
+            provider__bureau_id=bureau_id
+        ).select_related("provider")
+
+
+ContractItemFormSet = forms.formset_factory(
+    ContractItemForm, extra=3, max_num=50, validate_max=True, absolute_max=60
+)

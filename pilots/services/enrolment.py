@@ -1,0 +1,374 @@
+"""Enrolment of pilot enterprises: the Excel import, and an enterprise's own request to a leading
+unit of its area (000 §四; 003 §二(四))."""
+
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import tablib
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from import_export import resources
+
+from portal import audit, uscc
+from portal.models import Organization, User
+from portal.services import resolve_home_bureau
+from portal.templatetags.portal_tags import join_list
+from portal.visibility import Visibility
+
+from ..models import (
+    EnrolmentRequest,
+    LeadingUnit,
+    PilotEnterprise,
+)
+from ..selectors import choosable_leading_units
+from .records import file_start
+
+# --- enrolment ----------------------------------------------------------------------------------------
+SCALES = {
+    "中型": "medium",
+    "中型企业": "medium",
+    "小型": "small",
+    "小型企业": "small",
+    "微型": "micro",
+    "微型企业": "micro",
+}
+ABOVE = {"规上": True, "规模以上企业": True, "规下": False, "规模以下企业": False}
+TIERS = {
+    "": "none",
+    "无": "none",
+    "创新型": "innovative",
+    "创新型中小企业": "innovative",
+    "专精特新": "specialised",
+    "专精特新中小企业": "specialised",
+    "小巨人": "little_giant",
+    "专精特新“小巨人”": "little_giant",
+}
+COLUMNS = [
+    "企业名称",
+    "统一社会信用代码",
+    "细分行业",
+    "企业规模",
+    "规上/规下",
+    "企业梯度",
+    "上年营业收入（万元）",
+    "上年利润（万元）",
+]
+REQUIRED_COLUMNS = COLUMNS[:5]
+MAX_ROWS = 2000
+
+
+class EnterpriseResource(resources.ModelResource):
+    """Rows of the enrolment sheet → pilot enterprises of one leading unit. Every row is checked
+    in ``before_import_row``; a row with problems is invalid, and then nothing is imported."""
+
+    class Meta:
+        model = PilotEnterprise
+        # The organization is resolved by before_import_row (by USCC, as the portal), not by a
+        # widget lookup through the importer's own visibility, which cannot see the enterprise yet.
+        fields = ("sub_industry", "scale", "above_scale", "tier", "revenue", "profit")
+        skip_diff = True
+        clean_model_instances = True
+        use_bulk = False
+
+    def __init__(self, *, leading_unit: LeadingUnit) -> None:
+        super().__init__()
+        self.leading_unit = leading_unit
+        self.seen: set[str] = set()
+        self.enrolled = set(
+            PilotEnterprise.objects.filter(leading_unit=leading_unit).values_list(
+                "organization__uscc", flat=True
+            )
+        )
+
+    def get_instance(self, instance_loader: Any, row: Any) -> None:
+        return None  # an enrolment sheet only adds; duplicates are refused below
+
+    def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        errors: dict[str, str] = {}
+        name = str(row.get("企业名称") or "").strip()
+        if not name:
+            errors["企业名称"] = _("Enter the enterprise's name.")
+        try:
+            code = uscc.validate(str(row.get("统一社会信用代码") or ""))
+        except ValidationError as error:
+            errors["统一社会信用代码"] = error.messages[0]
+            code = ""
+        if code and code in self.seen:
+            errors["统一社会信用代码"] = _("This code appears twice in the file.")
+        elif code and code in self.enrolled:
+            errors["统一社会信用代码"] = _(
+                "This enterprise is already enrolled by your leading unit."
+            )
+        self.seen.add(code)
+        scale = SCALES.get(str(row.get("企业规模") or "").strip())
+        if scale is None:
+            errors["企业规模"] = _("Write 中型, 小型 or 微型.")
+        above = ABOVE.get(str(row.get("规上/规下") or "").strip())
+        if above is None:
+            errors["规上/规下"] = _("Write 规上 or 规下.")
+        tier = TIERS.get(str(row.get("企业梯度") or "").strip())
+        if tier is None:
+            errors["企业梯度"] = _("Write 无, 创新型, 专精特新 or 小巨人.")
+        numbers = {}
+        for column, key in (("上年营业收入（万元）", "revenue"), ("上年利润（万元）", "profit")):
+            raw = (
+                str(row.get(column) if row.get(column) is not None else "").strip().replace(",", "")
+            )
+            try:
+                numbers[key] = Decimal(raw) if raw else None
+            except InvalidOperation:
+                errors[column] = _("Enter a number, e.g. 12.5.")
+        organization = None
+        if code and not errors.get("统一社会信用代码"):
+            # The enterprise may already be registered anywhere: matched by its code across
+            # tenants; nothing of it is shown to the importer beyond what the row contains.
+            organization = Organization._base_manager.filter(uscc=code).first()
+            if organization is None:
+                try:
+                    home = resolve_home_bureau(code)
+                except ValidationError as error:
+                    errors["统一社会信用代码"] = " ".join(error.messages)
+                else:
+                    organization = Organization(uscc=code, name=name[:200], home_bureau=home)
+                    organization.save()
+        row["organization"] = organization.pk if organization else None
+        row["sub_industry"] = str(row.get("细分行业") or "").strip()[:100]
+        if not row["sub_industry"]:
+            errors["细分行业"] = _("Enter the sub-industry.")
+        row.update(
+            scale=scale,
+            above_scale=above,
+            tier=tier,
+            revenue=numbers.get("revenue"),
+            profit=numbers.get("profit"),
+        )
+        row["_errors"] = errors
+        row["_bureau"] = organization.home_bureau_id if organization else None
+
+    def import_instance(self, instance: PilotEnterprise, row: Any, **kwargs: Any) -> None:
+        if row.get("_errors"):
+            raise ValidationError(row["_errors"])
+        super().import_instance(instance, row, **kwargs)
+        instance.organization_id = row["organization"]
+        instance.leading_unit = self.leading_unit
+        instance.bureau_id = row["_bureau"]
+
+
+@dataclass
+class ImportReport:
+    file_errors: list[str] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    imported: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_errors and all(not r["errors"] for r in self.rows)
+
+
+def _require_leading_unit_member(visibility: Visibility, leading_unit: LeadingUnit) -> None:
+    if not (visibility.is_operator or leading_unit.organization_id in visibility.organization_ids):
+        raise PermissionDenied
+
+
+def enterprises_import(
+    *,
+    visibility: Visibility,
+    leading_unit: LeadingUnit,
+    content: bytes,
+    filename: str,
+    confirm: bool,
+    actor: User,
+) -> ImportReport:
+    """Check a sheet (dry run) or import it (``confirm``): all rows or none."""
+    _require_leading_unit_member(visibility, leading_unit)
+    report = ImportReport()
+    try:
+        dataset = tablib.Dataset().load(
+            io.BytesIO(content)
+            if filename.lower().endswith(".xlsx")
+            else content.decode("utf-8-sig"),
+            format="xlsx" if filename.lower().endswith(".xlsx") else "csv",
+        )
+    except Exception:  # noqa: BLE001 - any unreadable upload gets the same message
+        report.file_errors.append(
+            _("The file could not be read: upload the template as XLSX or CSV.")
+        )
+        return report
+    headers = [str(h or "").strip() for h in (dataset.headers or [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in headers]
+    if missing:
+        report.file_errors.append(
+            _("Columns missing: %(columns)s.") % {"columns": join_list(missing)}
+        )
+        return report
+    dataset.headers = headers
+    if not 1 <= len(dataset) <= MAX_ROWS:
+        report.file_errors.append(
+            _("The sheet must have between 1 and %(max)d rows.") % {"max": MAX_ROWS}
+        )
+        return report
+    resource = EnterpriseResource(leading_unit=leading_unit)
+    result = resource.import_data(
+        dataset,
+        dry_run=not confirm,
+        use_transactions=True,
+        rollback_on_validation_errors=True,
+        collect_failed_rows=False,
+    )
+    invalid = {row.number: row for row in result.invalid_rows}
+    failed = {number: errors for number, errors in result.row_errors()}
+    for number, values in enumerate(dataset.dict, 1):
+        errors = []
+        if number in invalid:
+            # The row's own checks speak in the sheet's columns; the model's follow-up complaints
+            # about the fields those checks left empty would only repeat them.
+            errors += [
+                f"{column}：{message}"
+                for column, messages in invalid[number].error_dict.items()
+                if column in COLUMNS
+                for message in messages
+            ]
+        if number in failed:
+            errors += [_("This row could not be imported.")]
+        report.rows.append(
+            {
+                "number": number,
+                "name": values.get("企业名称"),
+                "uscc": values.get("统一社会信用代码"),
+                "errors": errors,
+            }
+        )
+    if confirm and report.ok:
+        new = list(
+            PilotEnterprise.objects.filter(
+                leading_unit=leading_unit, file_sections__isnull=True
+            ).select_related("organization")
+        )
+        for enterprise in new:
+            file_start(enterprise)
+        report.imported = len(new)
+        audit.record_for(
+            leading_unit,
+            action="enterprises_imported",
+            actor=actor,
+            bureau=leading_unit.bureau,
+            organization=leading_unit.organization,
+            detail={"count": len(new), "file": filename[:100]},
+        )
+    return report
+
+
+# --- an enterprise chooses its leading unit --------------------------------------------------------------
+REQUEST_FIELDS = ["sub_industry", "scale", "above_scale", "tier", "revenue", "profit"]
+
+
+@transaction.atomic
+def enrolment_request_create(
+    *,
+    visibility: Visibility,
+    organization: Organization,
+    leading_unit: LeadingUnit,
+    data: dict[str, Any],
+    actor: User,
+) -> EnrolmentRequest:
+    if organization.pk not in visibility.admin_organization_ids:
+        raise PermissionDenied
+    if not choosable_leading_units(visibility).filter(pk=leading_unit.pk).exists():
+        raise ValidationError(_("Choose a leading unit serving your area."), code="request_unit")
+    if leading_unit.sub_industries and data["sub_industry"] not in leading_unit.sub_industries:
+        raise ValidationError(
+            _("This leading unit serves %(list)s; choose one of them as your sub-industry."),
+            code="request_sub_industry",
+            params={"list": join_list(leading_unit.sub_industries)},
+        )
+    # Enrolled by any leading unit, including ones the enterprise cannot see: yes or no only.
+    if PilotEnterprise._base_manager.filter(organization=organization).exists():
+        raise ValidationError(
+            _("Your enterprise is already a pilot enterprise."), code="request_enrolled"
+        )
+    # Own requests only (the organization is the caller's); unscoped to use the same check as
+    # the database constraint.
+    if EnrolmentRequest._base_manager.filter(organization=organization, status="pending").exists():
+        raise ValidationError(
+            _("Your enterprise already has a request waiting for an answer; withdraw it first."),
+            code="request_pending",
+        )
+    request = EnrolmentRequest.objects.create(
+        organization=organization, leading_unit=leading_unit, created_by=actor, **data
+    )
+    audit.record_for(
+        request,
+        action="enrolment_requested",
+        actor=actor,
+        organization=organization,
+    )
+    return request
+
+
+@transaction.atomic
+def enrolment_request_decide(
+    *,
+    visibility: Visibility,
+    request: EnrolmentRequest,
+    action: str,
+    note: str,
+    actor: User,
+) -> EnrolmentRequest:
+    """accept/decline by the leading unit, withdraw by the enterprise; only while pending."""
+    request = EnrolmentRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != EnrolmentRequest.Status.PENDING:
+        raise ValidationError(_("This request has already been answered."), code="request_closed")
+    if action == "withdraw":
+        if request.organization_id not in visibility.admin_organization_ids:
+            raise PermissionDenied
+        request.status = EnrolmentRequest.Status.WITHDRAWN
+    elif action in ("accept", "decline"):
+        _require_leading_unit_member(visibility, request.leading_unit)
+        if action == "decline":
+            if not note:
+                raise ValidationError(
+                    _("Give the enterprise a reason for declining."), code="request_reason"
+                )
+            request.status = EnrolmentRequest.Status.DECLINED
+        else:
+            dataset = tablib.Dataset(headers=COLUMNS)
+            dataset.append(
+                [
+                    request.organization.name,
+                    request.organization.uscc,
+                    request.sub_industry,
+                    request.scale,
+                    request.above_scale,
+                    request.tier,
+                    request.revenue,
+                    request.profit,
+                ]
+            )
+            report = enterprises_import(
+                visibility=visibility,
+                leading_unit=request.leading_unit,
+                content=dataset.export("csv").encode(),
+                filename="request.csv",
+                confirm=True,
+                actor=actor,
+            )
+            if not report.ok:
+                errors = report.file_errors + [e for row in report.rows for e in row["errors"]]
+                raise ValidationError(errors)
+            request.status = EnrolmentRequest.Status.ACCEPTED
+    else:
+        raise ValidationError(_("Unknown action."), code="request_action")
+    request.decided_at = timezone.now()
+    request.decision_note = note[:500]
+    request.save(update_fields=["status", "decided_at", "decision_note"])
+    audit.record_for(
+        request,
+        action=f"enrolment_request_{request.status}",
+        actor=actor,
+        organization=request.organization,
+    )
+    return request

@@ -1,0 +1,1 @@
+"""Pilot pages, one module per use-case family; forms are in ``pilots/forms.py``."""
