@@ -24,6 +24,7 @@ class ApplicationsConfig(AppConfig):
         from . import (
             deadlines,  # noqa: F401 - registers the deadline kinds
             documents,
+            exports,  # noqa: F401 - registers the exporters
         )
 
         bundles.register(documents.KIND, documents.build)

@@ -17,6 +17,7 @@ class EvaluationConfig(AppConfig):
         from . import (
             deadlines,  # noqa: F401 - registers the deadline kinds
             documents,
+            exports,  # noqa: F401 - registers the exporters
         )
 
         bundles.register(documents.RANKING, documents.build_ranking)

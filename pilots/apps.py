@@ -16,6 +16,7 @@ class PilotsConfig(AppConfig):
         from . import (
             deadlines,  # noqa: F401 - registers the deadline kinds
             documents,
+            exports,  # noqa: F401 - registers the exporters
         )
 
         bundles.register(documents.TASK_BOOK, documents.build_task_book)

@@ -11,10 +11,12 @@ from .models import (
     Contract,
     DemandRow,
     LeadingUnit,
+    PilotEnterprise,
     Product,
     ProgrammeTarget,
     ServiceProvider,
 )
+from .services.enrolment import EnrolmentData, above_scale_code, scale_code, tier_code
 
 
 class TaskBookForm(forms.Form):
@@ -56,31 +58,70 @@ class TaskBookForm(forms.Form):
     )
 
 
+def _above_choice(word: str) -> str | None:
+    if word in ("1", "0"):
+        return word
+    above = above_scale_code(word)
+    return None if above is None else ("1" if above else "0")
+
+
+class _CodeChoiceField(forms.TypedChoiceField):
+    """A choice of codes that also takes the official word for one (the enrolment sheet's)."""
+
+    def __init__(self, *, to_code: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.to_code = to_code
+
+    def to_python(self, value: Any) -> str:
+        value = super().to_python(value)
+        return self.to_code(value) or value
+
+
 class EnrolForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Enterprise"), max_length=200)
     uscc = forms.CharField(label=gettext_lazy("Unified social credit code"), max_length=40)
     sub_industry = forms.CharField(label=gettext_lazy("Sub-industry"), max_length=100)
-    scale = forms.ChoiceField(
-        label=gettext_lazy("Size"), choices=[("中型", "中型"), ("小型", "小型"), ("微型", "微型")]
+    # Codes with translated labels; the sheet's words (小型, 规上, 专精特新…) are accepted too.
+    scale = _CodeChoiceField(
+        label=gettext_lazy("Size"), choices=PilotEnterprise.Scale.choices, to_code=scale_code
     )
-    above_scale = forms.ChoiceField(
-        label=gettext_lazy("Above designated size"), choices=[("规上", "规上"), ("规下", "规下")]
-    )
-    tier = forms.ChoiceField(
-        label=gettext_lazy("Tier"),
+    above_scale = _CodeChoiceField(
+        label=gettext_lazy("Above designated size"),
         choices=[
-            ("无", "无"),
-            ("创新型", "创新型"),
-            ("专精特新", "专精特新"),
-            ("小巨人", "小巨人"),
+            ("1", gettext_lazy("above designated size (规上)")),
+            ("0", gettext_lazy("below designated size (规下)")),
         ],
+        to_code=_above_choice,
+        coerce=lambda code: code == "1",
     )
-    revenue = forms.CharField(
-        label=gettext_lazy("Last year's revenue (10k yuan)"), required=False, max_length=20
+    tier = _CodeChoiceField(
+        label=gettext_lazy("Tier"), choices=PilotEnterprise.Tier.choices, to_code=tier_code
     )
-    profit = forms.CharField(
-        label=gettext_lazy("Last year's profit (10k yuan)"), required=False, max_length=20
+    revenue = forms.DecimalField(
+        label=gettext_lazy("Last year's revenue (10k yuan)"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
     )
+    profit = forms.DecimalField(
+        label=gettext_lazy("Last year's profit (10k yuan)"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+    )
+
+    def enrolment_data(self) -> EnrolmentData:
+        data = self.cleaned_data
+        return EnrolmentData(
+            name=data["name"],
+            uscc=data["uscc"],
+            sub_industry=data["sub_industry"],
+            scale=data["scale"],
+            above_scale=data["above_scale"],
+            tier=data["tier"],
+            revenue=data["revenue"],
+            profit=data["profit"],
+        )
 
 
 class ProviderForm(forms.ModelForm):

@@ -509,11 +509,21 @@ class EnrolmentRequest(models.Model):
         related_name="requests",
     )
     sub_industry = models.CharField(_("sub-industry"), max_length=100)
-    scale = models.CharField(_("size"), max_length=8)
-    above_scale = models.CharField(_("above designated size"), max_length=4)
-    tier = models.CharField(_("tier"), max_length=8, blank=True)
-    revenue = models.CharField(_("last year's revenue (10k yuan)"), max_length=20, blank=True)
-    profit = models.CharField(_("last year's profit (10k yuan)"), max_length=20, blank=True)
+    # Codes, as on the pilot enterprise the request becomes.
+    scale = models.CharField(_("size"), max_length=16, choices=PilotEnterprise.Scale.choices)
+    above_scale = models.BooleanField(_("above designated size"))
+    tier = models.CharField(
+        _("tier"),
+        max_length=16,
+        choices=PilotEnterprise.Tier.choices,
+        default=PilotEnterprise.Tier.NONE,
+    )
+    revenue = models.DecimalField(
+        _("last year's revenue (10k yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    profit = models.DecimalField(
+        _("last year's profit (10k yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     needs = models.TextField(_("what the enterprise wants to change"), max_length=2000, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING

@@ -82,6 +82,29 @@ def resolve_home_bureau(code: str) -> Bureau:
     )
 
 
+def organization_record(*, uscc_code: str, name: str) -> Organization:
+    """The organization with this code, recorded (without users) when the portal does not know it
+    yet: a leading unit enrolling an enterprise names it before the enterprise registers. It can
+    register later under the same code and is then found, not duplicated."""
+    code = uscc.validate(uscc_code)
+    # Matched by its code across tenants (the code is unique portal-wide); nothing of an existing
+    # organization is shown to the caller beyond the code it already holds.
+    existing = Organization._base_manager.filter(uscc=code).first()
+    if existing is not None:
+        return existing
+    organization = Organization(uscc=code, name=name[:200], home_bureau=resolve_home_bureau(code))
+    organization.full_clean(exclude=["uscc", "kind"])
+    organization.save()
+    audit.record_for(
+        organization,
+        action="organization_recorded",
+        actor=None,
+        bureau=organization.home_bureau,
+        organization=organization,
+    )
+    return organization
+
+
 def organization_register(
     *,
     uscc_code: str,

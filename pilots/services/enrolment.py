@@ -15,7 +15,7 @@ from import_export import resources
 
 from portal import audit, uscc
 from portal.models import Organization, User
-from portal.services import resolve_home_bureau
+from portal.services import organization_record
 from portal.templatetags.portal_tags import join_list
 from portal.visibility import Visibility
 
@@ -47,18 +47,133 @@ TIERS = {
     "小巨人": "little_giant",
     "专精特新“小巨人”": "little_giant",
 }
-COLUMNS = [
-    "企业名称",
-    "统一社会信用代码",
-    "细分行业",
-    "企业规模",
-    "规上/规下",
-    "企业梯度",
-    "上年营业收入（万元）",
-    "上年利润（万元）",
-]
+# The enrolment sheet's columns, by field of :class:`EnrolmentData` (the official words).
+FIELD_COLUMNS = {
+    "name": "企业名称",
+    "uscc": "统一社会信用代码",
+    "sub_industry": "细分行业",
+    "scale": "企业规模",
+    "above_scale": "规上/规下",
+    "tier": "企业梯度",
+    "revenue": "上年营业收入（万元）",
+    "profit": "上年利润（万元）",
+}
+COLUMNS = list(FIELD_COLUMNS.values())
 REQUIRED_COLUMNS = COLUMNS[:5]
 MAX_ROWS = 2000
+
+
+@dataclass(frozen=True)
+class EnrolmentData:
+    """One enterprise to enrol, in codes (a sheet's words are translated before)."""
+
+    name: str
+    uscc: str
+    sub_industry: str
+    scale: str  # PilotEnterprise.Scale
+    above_scale: bool
+    tier: str = PilotEnterprise.Tier.NONE
+    revenue: Decimal | None = None
+    profit: Decimal | None = None
+
+
+def scale_code(word: Any) -> str | None:
+    """中型/小型/微型 (or a code) → PilotEnterprise.Scale; None when not one of them."""
+    word = str(word if word is not None else "").strip()
+    return word if word in PilotEnterprise.Scale.values else SCALES.get(word)
+
+
+def above_scale_code(word: Any) -> bool | None:
+    """规上/规下 (or a boolean) → above designated size; None when neither."""
+    if isinstance(word, bool):
+        return word
+    return ABOVE.get(str(word if word is not None else "").strip())
+
+
+def tier_code(word: Any) -> str | None:
+    word = str(word if word is not None else "").strip()
+    return word if word in PilotEnterprise.Tier.values else TIERS.get(word)
+
+
+def enrolment_check(
+    *,
+    leading_unit: LeadingUnit,
+    data: EnrolmentData,
+    seen: set[str],
+    enrolled: set[str],
+) -> tuple[dict[str, str], Organization | None]:
+    """The checks every enrolment passes, whether by sheet, form or request: errors by field of
+    ``data``, and the enterprise's organization (found by its code across tenants, or recorded
+    when the portal does not know it yet)."""
+    errors: dict[str, str] = {}
+    if not data.name.strip():
+        errors["name"] = _("Enter the enterprise's name.")
+    try:
+        code = uscc.validate(data.uscc)
+    except ValidationError as error:
+        errors["uscc"] = error.messages[0]
+        code = ""
+    if code and code in seen:
+        errors["uscc"] = _("This code appears twice in the file.")
+    elif code and code in enrolled:
+        errors["uscc"] = _("This enterprise is already enrolled by your leading unit.")
+    seen.add(code)
+    if not data.sub_industry.strip():
+        errors["sub_industry"] = _("Enter the sub-industry.")
+    organization = None
+    if code and "uscc" not in errors:
+        try:
+            organization = organization_record(uscc_code=code, name=data.name.strip())
+        except ValidationError as error:
+            errors["uscc"] = " ".join(error.messages)
+    return errors, organization
+
+
+def _enrolled_codes(leading_unit: LeadingUnit) -> set[str]:
+    return set(
+        PilotEnterprise.objects.filter(leading_unit=leading_unit).values_list(
+            "organization__uscc", flat=True
+        )
+    )
+
+
+@transaction.atomic
+def enterprise_enrol(
+    *,
+    visibility: Visibility,
+    leading_unit: LeadingUnit,
+    data: EnrolmentData,
+    actor: User,
+) -> PilotEnterprise:
+    """Enrol one enterprise (by form, or by accepting its request) with the sheet's checks."""
+    _require_leading_unit_member(visibility, leading_unit)
+    errors, organization = enrolment_check(
+        leading_unit=leading_unit, data=data, seen=set(), enrolled=_enrolled_codes(leading_unit)
+    )
+    if errors or organization is None:
+        raise ValidationError(errors)
+    enterprise = PilotEnterprise(
+        organization=organization,
+        leading_unit=leading_unit,
+        bureau_id=organization.home_bureau_id,
+        sub_industry=data.sub_industry.strip()[:100],
+        scale=data.scale,
+        above_scale=data.above_scale,
+        tier=data.tier,
+        revenue=data.revenue,
+        profit=data.profit,
+    )
+    enterprise.full_clean()
+    enterprise.save()
+    file_start(enterprise)
+    audit.record_for(
+        enterprise,
+        action="enterprise_enrolled",
+        actor=actor,
+        bureau=enterprise.bureau,
+        organization=organization,
+    )
+    return enterprise
 
 
 class EnterpriseResource(resources.ModelResource):
@@ -78,76 +193,55 @@ class EnterpriseResource(resources.ModelResource):
         super().__init__()
         self.leading_unit = leading_unit
         self.seen: set[str] = set()
-        self.enrolled = set(
-            PilotEnterprise.objects.filter(leading_unit=leading_unit).values_list(
-                "organization__uscc", flat=True
-            )
-        )
+        self.enrolled = _enrolled_codes(leading_unit)
 
     def get_instance(self, instance_loader: Any, row: Any) -> None:
         return None  # an enrolment sheet only adds; duplicates are refused below
 
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
         errors: dict[str, str] = {}
-        name = str(row.get("企业名称") or "").strip()
-        if not name:
-            errors["企业名称"] = _("Enter the enterprise's name.")
-        try:
-            code = uscc.validate(str(row.get("统一社会信用代码") or ""))
-        except ValidationError as error:
-            errors["统一社会信用代码"] = error.messages[0]
-            code = ""
-        if code and code in self.seen:
-            errors["统一社会信用代码"] = _("This code appears twice in the file.")
-        elif code and code in self.enrolled:
-            errors["统一社会信用代码"] = _(
-                "This enterprise is already enrolled by your leading unit."
-            )
-        self.seen.add(code)
-        scale = SCALES.get(str(row.get("企业规模") or "").strip())
+        scale = scale_code(row.get(FIELD_COLUMNS["scale"]))
         if scale is None:
-            errors["企业规模"] = _("Write 中型, 小型 or 微型.")
-        above = ABOVE.get(str(row.get("规上/规下") or "").strip())
+            errors[FIELD_COLUMNS["scale"]] = _("Write 中型, 小型 or 微型.")
+        above = above_scale_code(row.get(FIELD_COLUMNS["above_scale"]))
         if above is None:
-            errors["规上/规下"] = _("Write 规上 or 规下.")
-        tier = TIERS.get(str(row.get("企业梯度") or "").strip())
+            errors[FIELD_COLUMNS["above_scale"]] = _("Write 规上 or 规下.")
+        tier = tier_code(row.get(FIELD_COLUMNS["tier"]))
         if tier is None:
-            errors["企业梯度"] = _("Write 无, 创新型, 专精特新 or 小巨人.")
-        numbers = {}
-        for column, key in (("上年营业收入（万元）", "revenue"), ("上年利润（万元）", "profit")):
-            raw = (
-                str(row.get(column) if row.get(column) is not None else "").strip().replace(",", "")
-            )
+            errors[FIELD_COLUMNS["tier"]] = _("Write 无, 创新型, 专精特新 or 小巨人.")
+        numbers: dict[str, Decimal | None] = {}
+        for key in ("revenue", "profit"):
+            value = row.get(FIELD_COLUMNS[key])
+            raw = str(value if value is not None else "").strip().replace(",", "")
             try:
                 numbers[key] = Decimal(raw) if raw else None
             except InvalidOperation:
-                errors[column] = _("Enter a number, e.g. 12.5.")
-        organization = None
-        if code and not errors.get("统一社会信用代码"):
-            # The enterprise may already be registered anywhere: matched by its code across
-            # tenants; nothing of it is shown to the importer beyond what the row contains.
-            organization = Organization._base_manager.filter(uscc=code).first()
-            if organization is None:
-                try:
-                    home = resolve_home_bureau(code)
-                except ValidationError as error:
-                    errors["统一社会信用代码"] = " ".join(error.messages)
-                else:
-                    organization = Organization(uscc=code, name=name[:200], home_bureau=home)
-                    organization.save()
-        row["organization"] = organization.pk if organization else None
-        row["sub_industry"] = str(row.get("细分行业") or "").strip()[:100]
-        if not row["sub_industry"]:
-            errors["细分行业"] = _("Enter the sub-industry.")
-        row.update(
-            scale=scale,
-            above_scale=above,
-            tier=tier,
+                errors[FIELD_COLUMNS[key]] = _("Enter a number, e.g. 12.5.")
+        data = EnrolmentData(
+            name=str(row.get(FIELD_COLUMNS["name"]) or "").strip()[:200],
+            uscc=str(row.get(FIELD_COLUMNS["uscc"]) or ""),
+            sub_industry=str(row.get(FIELD_COLUMNS["sub_industry"]) or "").strip()[:100],
+            scale=scale or "",
+            above_scale=bool(above),
+            tier=tier or "",
             revenue=numbers.get("revenue"),
             profit=numbers.get("profit"),
         )
-        row["_errors"] = errors
-        row["_bureau"] = organization.home_bureau_id if organization else None
+        field_errors, organization = enrolment_check(
+            leading_unit=self.leading_unit, data=data, seen=self.seen, enrolled=self.enrolled
+        )
+        errors.update({FIELD_COLUMNS[key]: message for key, message in field_errors.items()})
+        row.update(
+            organization=organization.pk if organization else None,
+            sub_industry=data.sub_industry,
+            scale=scale,
+            above_scale=above,
+            tier=tier,
+            revenue=data.revenue,
+            profit=data.profit,
+            _errors=errors,
+            _bureau=organization.home_bureau_id if organization else None,
+        )
 
     def import_instance(self, instance: PilotEnterprise, row: Any, **kwargs: Any) -> None:
         if row.get("_errors"):
@@ -335,30 +429,22 @@ def enrolment_request_decide(
                 )
             request.status = EnrolmentRequest.Status.DECLINED
         else:
-            dataset = tablib.Dataset(headers=COLUMNS)
-            dataset.append(
-                [
-                    request.organization.name,
-                    request.organization.uscc,
-                    request.sub_industry,
-                    request.scale,
-                    request.above_scale,
-                    request.tier,
-                    request.revenue,
-                    request.profit,
-                ]
-            )
-            report = enterprises_import(
+            organization = request.organization
+            enterprise_enrol(
                 visibility=visibility,
                 leading_unit=request.leading_unit,
-                content=dataset.export("csv").encode(),
-                filename="request.csv",
-                confirm=True,
+                data=EnrolmentData(
+                    name=organization.name,
+                    uscc=organization.uscc,
+                    sub_industry=request.sub_industry,
+                    scale=request.scale,
+                    above_scale=request.above_scale,
+                    tier=request.tier,
+                    revenue=request.revenue,
+                    profit=request.profit,
+                ),
                 actor=actor,
             )
-            if not report.ok:
-                errors = report.file_errors + [e for row in report.rows for e in row["errors"]]
-                raise ValidationError(errors)
             request.status = EnrolmentRequest.Status.ACCEPTED
     else:
         raise ValidationError(_("Unknown action."), code="request_action")

@@ -118,9 +118,7 @@ def enterprise_import(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def enterprise_enrol(request: HttpRequest) -> HttpResponse:
-    """One enterprise by form: the same checks as a sheet of one row."""
-    import tablib
-
+    """One enterprise by form: the same checks as a row of the sheet."""
     units = list(
         LeadingUnit.objects.filter(organization_id__in=request.visibility.organization_ids)
     )
@@ -128,35 +126,18 @@ def enterprise_enrol(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = EnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        dataset = tablib.Dataset(headers=enrolment_services.COLUMNS)
-        dataset.append(
-            [
-                data["name"],
-                data["uscc"],
-                data["sub_industry"],
-                data["scale"],
-                data["above_scale"],
-                data["tier"],
-                data["revenue"],
-                data["profit"],
-            ]
-        )
-        report = enrolment_services.enterprises_import(
-            visibility=request.visibility.resolve(),
-            leading_unit=units[0],
-            content=dataset.export("csv").encode(),
-            filename="form.csv",
-            confirm=True,
-            actor=request.user,
-        )
-        if report.ok:
-            messages.success(
-                request, _("%(count)d enterprises are enrolled.") % {"count": report.imported}
+        try:
+            enrolment_services.enterprise_enrol(
+                visibility=request.visibility.resolve(),
+                leading_unit=units[0],
+                data=form.enrolment_data(),
+                actor=request.user,
             )
+        except ValidationError as error:
+            form.add_error(None, error)  # field errors land on their fields
+        else:
+            messages.success(request, _("%(count)d enterprises are enrolled.") % {"count": 1})
             return redirect("enterprise-list")
-        for error in report.file_errors + [e for row in report.rows for e in row["errors"]]:
-            form.add_error(None, error)
     return render(request, "pilots/enterprise_enrol.html", {"form": form})
 
 
