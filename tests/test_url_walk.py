@@ -176,8 +176,8 @@ def tenant_objects(bureau, organization) -> dict:
             organization=organization,
             leading_unit=unit,
             sub_industry="x",
-            scale="小型",
-            above_scale="规上",
+            scale="small",
+            above_scale=True,
             created_by=operator,
         )
         TaskBook.objects.create(
