@@ -14,8 +14,9 @@ class ApplicationsConfig(AppConfig):
             deadlines,  # noqa: F401 - registers the deadline kinds
             documents,
         )
+        from .models import Application
 
-        bundles.register(documents.KIND, documents.build)
+        bundles.register(documents.KIND, documents.build, subject=Application)
         from .templates_loader import sync_shipped_templates
 
         post_migrate.connect(

@@ -13,6 +13,11 @@ class PilotsConfig(AppConfig):
             deadlines,  # noqa: F401 - registers the deadline kinds
             documents,
         )
+        from .models import PilotEnterprise
 
-        bundles.register(documents.TASK_BOOK, documents.build_task_book)
-        bundles.register(documents.ENTERPRISE_FILE, documents.build_enterprise_file)
+        # The enterprise's own documents: its members, the leading unit serving it and the
+        # bureaus over its county see them, as they see the enterprise (004 §2.2.13).
+        bundles.register(documents.TASK_BOOK, documents.build_task_book, subject=PilotEnterprise)
+        bundles.register(
+            documents.ENTERPRISE_FILE, documents.build_enterprise_file, subject=PilotEnterprise
+        )

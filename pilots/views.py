@@ -22,7 +22,7 @@ from applications.book import localized
 from applications.selectors import section_view
 from evaluation.assessment import load_index
 from evaluation.models import Assessment
-from portal.models import DocumentBundle, Organization
+from portal.models import Organization
 from portal.money import wan_to_upper
 from portal.params import int_param, text_param
 from portal.templatetags.portal_tags import join_list
@@ -198,12 +198,8 @@ def enterprise_detail(request: HttpRequest, enterprise_pk: int) -> HttpResponse:
             "is_enterprise": enterprise.organization_id in visibility.organization_ids,
             "budget_words": wan_to_upper(task_book.budget_wan) if task_book else "",
             "revisions": enterprise.file_revisions.select_related("saved_by")[:10],
-            "task_book_pdf": DocumentBundle.objects.filter(
-                kind=documents.TASK_BOOK, subject_key=f"enterprise:{enterprise.pk}"
-            ).first(),
-            "file_pdf": DocumentBundle.objects.filter(
-                kind=documents.ENTERPRISE_FILE, subject_key=f"enterprise:{enterprise.pk}"
-            ).first(),
+            "task_book_pdf": enterprise.bundles.filter(kind=documents.TASK_BOOK).first(),
+            "file_pdf": enterprise.bundles.filter(kind=documents.ENTERPRISE_FILE).first(),
         },
     )
 

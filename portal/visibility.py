@@ -294,6 +294,27 @@ def _counties_of_pilot_parties(v: Visibility) -> Any:
     ).values("bureau_id")
 
 
+def document_bundle_q(v: Visibility) -> Q:
+    """A document is visible with its subject: for each model that documents are registered
+    about (``portal.bundles.KINDS``), the subjects that model's own rule shows. Rules and kinds
+    are looked up now, so rules registered later count. Staff-only kinds are narrowed further to
+    staff over the bundle's bureau."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from .bundles import KINDS
+
+    subjects = Q(pk__in=[])
+    for model in sorted({k.subject for k in KINDS.values()}, key=lambda m: m._meta.label):
+        # The subject model's own rule, as a subquery of ids on its base manager (never
+        # returned to anyone), like the other subqueries inside rules.
+        visible = model._base_manager.filter(RULES[model](v)).values("pk")
+        subjects |= Q(
+            subject_type_id=ContentType.objects.get_for_model(model).pk, subject_id__in=visible
+        )
+    staff_only = sorted(kind for kind, k in KINDS.items() if k.staff_only)
+    return subjects & (~Q(kind__in=staff_only) | Q(bureau_id__in=v.staff_bureau_ids))
+
+
 RULES: dict[type[models.Model], Rule] = {
     Organization: lambda v: Q(home_bureau_id__in=v.staff_bureau_ids) | Q(pk__in=v.organization_ids),
     Membership: lambda v: (
@@ -314,13 +335,7 @@ RULES: dict[type[models.Model], Rule] = {
     Deadline: lambda v: (
         Q(bureau_id__in=v.staff_bureau_ids) | Q(organization_id__in=v.organization_ids)
     ),
-    DocumentBundle: lambda v: (
-        (Q(application__isnull=False) & application_q(v, "application__"))
-        | (
-            Q(application__isnull=True)
-            & (Q(bureau_id__in=v.staff_bureau_ids) | Q(organization_id__in=v.organization_ids))
-        )
-    ),
+    DocumentBundle: document_bundle_q,
     Rubric: lambda v: Q(owner_bureau__isnull=True) | Q(owner_bureau_id__in=v.staff_bureau_ids),
     ExpertProfile: lambda v: Q(user_id=v.user_id) | Q(user_id__in=_expert_in_pool_of(v)),
     ReviewRound: lambda v: (
