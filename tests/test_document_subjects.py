@@ -295,3 +295,66 @@ def test_no_code_names_a_subject_with_a_string_or_splits_one():
                 found.append(f"{where} builds a '<name>:<id>' key")
     assert found == []
     assert "subject_key" not in {field.name for field in DocumentBundle._meta.get_fields()}
+
+
+# --- the migration ------------------------------------------------------------------------------
+BEFORE = ("portal", "0004_bundle_subjects")
+
+
+def test_the_migration_turns_the_application_link_and_subject_keys_into_typed_subjects(
+    transactional_db, world, leading_call
+):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    def migrate(targets=None) -> MigrationExecutor:
+        executor = MigrationExecutor(connection)
+        executor.migrate(targets or executor.loader.graph.leaf_nodes())
+        return executor
+
+    def old_rows(executor: MigrationExecutor) -> dict:
+        old = executor.loader.project_state([BEFORE]).apps.get_model("portal", "DocumentBundle")
+        return {b.kind: (b.application_id, b.subject_key, b.code) for b in old.objects.all()}
+
+    with scopes_disabled():
+        application = Application.objects.create(
+            call=leading_call, organization=world.pj_maker, created_by=world.pj_applicant
+        )
+    rows = {
+        "application_book": (application.pk, "", "MIGR-0001-0000"),
+        "task_book": (None, "enterprise:41", "MIGR-0002-0000"),
+        "ranking_table": (None, "round:7", "MIGR-0003-0000"),
+        "publicity_notice": (None, "publicity:9", "MIGR-0004-0000"),
+    }
+    try:
+        executor = migrate([BEFORE])
+        old = executor.loader.project_state([BEFORE]).apps.get_model("portal", "DocumentBundle")
+        for kind, (application_id, subject_key, code) in rows.items():
+            old.objects.create(
+                kind=kind,
+                application_id=application_id,
+                subject_key=subject_key,
+                source_hash="s",
+                code=code,
+            )
+        migrate()
+        with scopes_disabled():
+            converted = {
+                bundle.kind: (bundle.subject_type.natural_key(), bundle.subject_id, bundle.code)
+                for bundle in DocumentBundle.objects.select_related("subject_type")
+            }
+            assert application.bundles.get().kind == "application_book"
+        assert converted == {
+            "application_book": (
+                ("applications", "application"),
+                application.pk,
+                rows["application_book"][2],
+            ),
+            "task_book": (("pilots", "pilotenterprise"), 41, rows["task_book"][2]),
+            "ranking_table": (("evaluation", "reviewround"), 7, rows["ranking_table"][2]),
+            "publicity_notice": (("evaluation", "publicity"), 9, rows["publicity_notice"][2]),
+        }
+        # And back: the old link and keys come back as they were.
+        assert old_rows(migrate([BEFORE])) == rows
+    finally:
+        migrate()
