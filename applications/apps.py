@@ -26,8 +26,9 @@ class ApplicationsConfig(AppConfig):
             documents,
             exports,  # noqa: F401 - registers the exporters
         )
+        from .models import Application
 
-        bundles.register(documents.KIND, documents.build)
+        bundles.register(documents.KIND, documents.build, subject=Application)
         from .templates_loader import sync_shipped_templates
 
         post_migrate.connect(

@@ -30,9 +30,7 @@ def seal_file(application: Application) -> Path | None:
 
 
 def build(bundle: DocumentBundle, progress: Callable[[int], None]) -> Rendered:
-    application = Application.objects.select_related(
-        "call", "call__bureau", "call__template", "organization"
-    ).get(pk=bundle.application_id)
+    application: Application = bundle.subject
     # The bundle is an official document in Chinese, whatever the requesting user's language.
     with translation.override("zh-hans"):
         book = book_for(application)
@@ -180,7 +178,7 @@ def request_bundle(application: Application) -> DocumentBundle:
     seal = application.organization.seal.name if application.organization.seal else ""
     return bundles.bundle_request(
         kind=KIND,
-        application=application,
+        subject=application,
         organization=application.organization,
         bureau=application.call.bureau,
         source=bundles.source_hash(application.content_hash, seal),

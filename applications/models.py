@@ -4,6 +4,7 @@ import uuid
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -164,6 +165,14 @@ class Application(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     recommended_at = models.DateTimeField(_("recommended at"), null=True, blank=True)
+
+    # Its generated documents (portal.bundles); deleted with it.
+    bundles = GenericRelation(
+        "portal.DocumentBundle",
+        content_type_field="subject_type",
+        object_id_field="subject_id",
+        related_query_name="application",
+    )
 
     objects = VisibleManager()
 

@@ -19,9 +19,17 @@ class EvaluationConfig(AppConfig):
             documents,
             exports,  # noqa: F401 - registers the exporters
         )
+        from .models import Publicity, ReviewRound
 
-        bundles.register(documents.RANKING, documents.build_ranking)
-        bundles.register(documents.PUBLICITY, documents.build_publicity)
+        # Both are the bureau's own papers: the ranking carries every expert's sheet (experts
+        # see their round, not its ranking), and the notice's print copy may predate an edit
+        # (the public reads the notice itself on its page).
+        bundles.register(
+            documents.RANKING, documents.build_ranking, subject=ReviewRound, staff_only=True
+        )
+        bundles.register(
+            documents.PUBLICITY, documents.build_publicity, subject=Publicity, staff_only=True
+        )
         from .rubrics_loader import sync_shipped_rubrics
 
         post_migrate.connect(

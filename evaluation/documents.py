@@ -18,14 +18,8 @@ RANKING = "ranking_table"
 PUBLICITY = "publicity_notice"
 
 
-def _round_of(bundle: DocumentBundle) -> ReviewRound:
-    return ReviewRound.objects.select_related("call", "call__bureau").get(
-        pk=int(bundle.subject_key.split(":")[1])
-    )
-
-
 def build_ranking(bundle: DocumentBundle, progress: Callable[[int], None]) -> Rendered:
-    review_round = _round_of(bundle)
+    review_round: ReviewRound = bundle.subject
     with translation.override("zh-hans"):
         groups = ranking(review_round)
         sheets = (
@@ -86,9 +80,7 @@ def build_ranking(bundle: DocumentBundle, progress: Callable[[int], None]) -> Re
 
 
 def build_publicity(bundle: DocumentBundle, progress: Callable[[int], None]) -> Rendered:
-    publicity = Publicity.objects.select_related("call", "call__bureau").get(
-        pk=int(bundle.subject_key.split(":")[1])
-    )
+    publicity: Publicity = bundle.subject
     with translation.override("zh-hans"):
         body = render_to_string(
             "documents/publicity.html", {"publicity": publicity, "entries": publicity.entries.all()}
@@ -128,7 +120,7 @@ def request_ranking(review_round: ReviewRound) -> DocumentBundle:
     )
     return bundles.bundle_request(
         kind=RANKING,
-        subject_key=f"round:{review_round.pk}",
+        subject=review_round,
         source=source,
         bureau=review_round.call.bureau,
     )
@@ -147,7 +139,7 @@ def request_publicity(publicity: Publicity) -> DocumentBundle:
     )
     return bundles.bundle_request(
         kind=PUBLICITY,
-        subject_key=f"publicity:{publicity.pk}",
+        subject=publicity,
         source=source,
         bureau=publicity.call.bureau,
     )

@@ -1,6 +1,7 @@
 """Review rounds, rubrics, expert assignments, score sheets, publicity and objections."""
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -83,6 +84,14 @@ class ReviewRound(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+
+    # Its generated documents (portal.bundles); deleted with it.
+    bundles = GenericRelation(
+        "portal.DocumentBundle",
+        content_type_field="subject_type",
+        object_id_field="subject_id",
+        related_query_name="review_round",
+    )
 
     objects = VisibleManager()
 
@@ -186,6 +195,14 @@ class Publicity(models.Model):
     finalised_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    # Its generated documents (portal.bundles); deleted with it.
+    bundles = GenericRelation(
+        "portal.DocumentBundle",
+        content_type_field="subject_type",
+        object_id_field="subject_id",
+        related_query_name="publicity",
     )
 
     objects = VisibleManager()

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from applications.models import Application, Call
-from portal.models import BUREAU_ROLES, DocumentBundle, Role
+from portal.models import BUREAU_ROLES, Role
 from portal.params import int_param, text_param
 from portal.views import paginate
 from portal.visibility import visible_or_404
@@ -223,9 +223,7 @@ def round_ranking(request: HttpRequest, round_pk: int) -> HttpResponse:
         request,
         "evaluation/ranking.html",
         {
-            "bundle": DocumentBundle.objects.filter(
-                kind=documents.RANKING, subject_key=f"round:{review_round.pk}"
-            ).first(),
+            "bundle": review_round.bundles.filter(kind=documents.RANKING).first(),
             "round": review_round,
             "groups": selectors.ranking(review_round),
             "is_manager": _is_call_staff(request, review_round.call, MANAGERS),
@@ -481,11 +479,7 @@ def publicity_detail(request: HttpRequest, publicity_pk: int) -> HttpResponse:
             "posted": request.POST if form_errors else {},
             "is_manager": request.user.is_authenticated
             and _is_call_staff(request, publicity.call, MANAGERS),
-            "bundle": DocumentBundle.objects.filter(
-                kind=documents.PUBLICITY, subject_key=f"publicity:{publicity.pk}"
-            ).first()
-            if staff
-            else None,
+            "bundle": publicity.bundles.filter(kind=documents.PUBLICITY).first() if staff else None,
         },
     )
 

@@ -18,6 +18,11 @@ class PilotsConfig(AppConfig):
             documents,
             exports,  # noqa: F401 - registers the exporters
         )
+        from .models import PilotEnterprise
 
-        bundles.register(documents.TASK_BOOK, documents.build_task_book)
-        bundles.register(documents.ENTERPRISE_FILE, documents.build_enterprise_file)
+        # The enterprise's own documents: its members, the leading unit serving it and the
+        # bureaus over its county see them, as they see the enterprise (004 §2.2.13).
+        bundles.register(documents.TASK_BOOK, documents.build_task_book, subject=PilotEnterprise)
+        bundles.register(
+            documents.ENTERPRISE_FILE, documents.build_enterprise_file, subject=PilotEnterprise
+        )

@@ -24,12 +24,6 @@ TASK_BOOK = "task_book"
 ENTERPRISE_FILE = "enterprise_file"
 
 
-def _enterprise(bundle: DocumentBundle) -> PilotEnterprise:
-    return PilotEnterprise.objects.select_related(
-        "organization", "leading_unit__organization", "bureau"
-    ).get(pk=int(bundle.subject_key.split(":")[1]))
-
-
 def _cover(title: str, enterprise: PilotEnterprise) -> str:
     return page_html(
         render_to_string(
@@ -44,7 +38,7 @@ def _cover(title: str, enterprise: PilotEnterprise) -> str:
 
 
 def build_task_book(bundle: DocumentBundle, progress: Callable[[int], None]) -> Rendered:
-    enterprise = _enterprise(bundle)
+    enterprise: PilotEnterprise = bundle.subject
     book = TaskBook.objects.get(enterprise=enterprise)
     with translation.override("zh-hans"):
         signatures = {s.party: s for s in book.signatures.select_related("signed_by")}
@@ -70,7 +64,7 @@ def build_task_book(bundle: DocumentBundle, progress: Callable[[int], None]) -> 
 
 
 def build_enterprise_file(bundle: DocumentBundle, progress: Callable[[int], None]) -> Rendered:
-    enterprise = _enterprise(bundle)
+    enterprise: PilotEnterprise = bundle.subject
     book = file_book()
     stored = {s.key: s.data for s in EnterpriseFileSection.objects.filter(enterprise=enterprise)}
     with translation.override("zh-hans"):
@@ -133,7 +127,7 @@ def request_task_book(enterprise: PilotEnterprise) -> DocumentBundle:
     )
     return bundles.bundle_request(
         kind=TASK_BOOK,
-        subject_key=f"enterprise:{enterprise.pk}",
+        subject=enterprise,
         source=source,
         organization=enterprise.organization,
         bureau=enterprise.bureau,
@@ -150,7 +144,7 @@ def request_enterprise_file(enterprise: PilotEnterprise) -> DocumentBundle:
     )
     return bundles.bundle_request(
         kind=ENTERPRISE_FILE,
-        subject_key=f"enterprise:{enterprise.pk}",
+        subject=enterprise,
         source=source,
         organization=enterprise.organization,
         bureau=enterprise.bureau,

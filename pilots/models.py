@@ -4,6 +4,7 @@ the pilot-execution issue extends them."""
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -242,6 +243,14 @@ class PilotEnterprise(models.Model):
     acceptance_material = models.FileField(upload_to="acceptance/", blank=True, max_length=255)
     acceptance_note = models.TextField(_("acceptance decision"), blank=True)
     acceptance_decided_at = models.DateTimeField(null=True, blank=True)
+
+    # Its generated documents (portal.bundles); deleted with it.
+    bundles = GenericRelation(
+        "portal.DocumentBundle",
+        content_type_field="subject_type",
+        object_id_field="subject_id",
+        related_query_name="pilot_enterprise",
+    )
 
     objects = VisibleManager()
 

@@ -1,9 +1,12 @@
 """Generated documents as jobs: request, render (claimed, idempotent, resumable), verify.
 
-Apps register a builder per kind. A request is idempotent: the same source (content hash, seal,
-engine version) keeps the existing file and code; a changed source renders again and replaces
-the file. Rendering is claimed with a conditional update, so two workers never render the same
-bundle, and a claim older than ``CLAIM_TIMEOUT`` (a worker that died) is taken over.
+Apps register each kind with its builder and the model of its subject (what the document is
+of). A bundle points at its subject by content type and id, and whoever may see the subject may
+see the document (``portal.visibility``), unless the kind is registered as staff-only. A request
+is idempotent: the same source (content hash, seal, engine version) keeps the existing file and
+code; a changed source renders again and replaces the file. Rendering is claimed with a
+conditional update, so two workers never render the same bundle, and a claim older than
+``CLAIM_TIMEOUT`` (a worker that died) is taken over.
 """
 
 import hashlib
@@ -12,8 +15,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO, Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -25,11 +29,26 @@ from .visibility import Visibility
 ENGINE_VERSION = "1"
 CLAIM_TIMEOUT = timedelta(minutes=10)
 Builder = Callable[[DocumentBundle, Callable[[int], None]], Rendered]
-BUILDERS: dict[str, Builder] = {}
 
 
-def register(kind: str, builder: Builder) -> None:
-    BUILDERS[kind] = builder
+@dataclass(frozen=True)
+class Kind:
+    builder: Builder
+    subject: type[models.Model]
+    # The bureau's working papers (a ranking with every expert's sheet; a notice's print copy,
+    # which may predate an edit): only staff over the bundle's bureau see them, even where the
+    # subject is visible to more people (experts see their round, everyone a public notice).
+    staff_only: bool = False
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(
+    kind: str, builder: Builder, *, subject: type[models.Model], staff_only: bool = False
+) -> None:
+    """Called from an app's ``AppConfig.ready()``: documents of ``kind`` are of a ``subject``."""
+    KINDS[kind] = Kind(builder=builder, subject=subject, staff_only=staff_only)
 
 
 def source_hash(*parts: str) -> str:
@@ -39,37 +58,41 @@ def source_hash(*parts: str) -> str:
 def bundle_request(
     *,
     kind: str,
+    subject: models.Model,
     source: str,
-    application: Any = None,
     organization: Organization | None = None,
     bureau: Bureau | None = None,
-    subject_key: str = "",
 ) -> DocumentBundle:
-    """Ask for a document; queue its rendering after commit unless it is already current."""
-    if kind not in BUILDERS:
+    """Ask for the document of ``kind`` about ``subject``; queue its rendering after commit
+    unless it is already current."""
+    spec = KINDS.get(kind)
+    if spec is None:
         raise LookupError(f"no builder for {kind!r}")
+    if not isinstance(subject, spec.subject) or subject.pk is None:
+        raise TypeError(f"a {kind!r} document is of a saved {spec.subject.__name__}")
+    if spec.staff_only and bureau is None:
+        raise ValueError(f"a {kind!r} document is for the staff of a bureau: name the bureau")
+    subject_type = ContentType.objects.get_for_model(subject)
     with visibility_scope(Visibility.system()), transaction.atomic():
-        if application is not None:
-            existing = DocumentBundle.objects.filter(kind=kind, application=application)
-        elif subject_key:
-            existing = DocumentBundle.objects.filter(kind=kind, subject_key=subject_key)
-        else:
-            existing = DocumentBundle.objects.none()
-        bundle = existing.select_for_update().first()
+        bundle = (
+            DocumentBundle.objects.filter(
+                kind=kind, subject_type=subject_type, subject_id=subject.pk
+            )
+            .select_for_update()
+            .first()
+        )
         if (
             bundle
             and bundle.source_hash == source
             and bundle.status != DocumentBundle.Status.FAILED
         ):
             return bundle
-        subject_id = (
-            application.pk
-            if application is not None
-            else int(hashlib.sha256(subject_key.encode()).hexdigest()[:8], 16)
-        )
+        # The code names the subject by its content type's natural key (not its id, which
+        # differs between databases), e.g. "pilots.pilotenterprise".
+        type_label = ".".join(subject_type.natural_key())
         fields = {
             "source_hash": source,
-            "code": verification_code(kind, subject_id, source),
+            "code": verification_code(kind, type_label, subject.pk, source),
             "status": DocumentBundle.Status.QUEUED,
             "progress": 0,
             "error": "",
@@ -79,7 +102,7 @@ def bundle_request(
         }
         if bundle is None:
             bundle = DocumentBundle(
-                kind=kind, application=application, subject_key=subject_key, **fields
+                kind=kind, subject_type=subject_type, subject_id=subject.pk, **fields
             )
             bundle.save()
         else:
@@ -115,7 +138,7 @@ def bundle_render(bundle_id: int) -> bool:
             )
 
         try:
-            rendered = BUILDERS[bundle.kind](bundle, progress)
+            rendered = KINDS[bundle.kind].builder(bundle, progress)
         except Exception as error:
             DocumentBundle.objects.filter(pk=bundle_id, source_hash=claimed_source).update(
                 status=DocumentBundle.Status.FAILED, error=str(error)[:2000]

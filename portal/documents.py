@@ -79,11 +79,11 @@ def page_html(body: str, *, title: str = "", extra_css: str = "") -> str:
     )
 
 
-def verification_code(kind: str, subject_id: int, source_hash: str) -> str:
-    """A short code derived from the content: the same content gives the same code."""
-    digest = hmac.new(
-        settings.SECRET_KEY.encode(), f"{kind}:{subject_id}:{source_hash}".encode(), hashlib.sha256
-    ).digest()
+def verification_code(kind: str, subject_type: str, subject_id: int, source_hash: str) -> str:
+    """A short code derived from the document's kind, its subject (the subject's model label,
+    e.g. ``pilots.pilotenterprise``, and primary key) and content: the same gives the same code."""
+    message = "|".join([kind, subject_type, str(subject_id), source_hash])
+    digest = hmac.new(settings.SECRET_KEY.encode(), message.encode(), hashlib.sha256).digest()
     letters = base64.b32encode(digest).decode().rstrip("=")[:12]
     return "-".join(letters[i : i + 4] for i in range(0, 12, 4))
 

@@ -1,6 +1,7 @@
 """Accounts and tenancy: users, bureaus, organizations, memberships, and the audit trail."""
 
 import uuid
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
@@ -458,21 +459,20 @@ class DocumentBundle(models.Model):
         FAILED = "failed", _("failed")
 
     kind = models.CharField(max_length=32)
-    application = models.ForeignKey(
-        "applications.Application",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="bundles",
+    # What the document is of (an application, a review round, a pilot enterprise…): a typed
+    # relation, so who may see the document follows who may see its subject (portal.visibility).
+    # Subject models declare ``GenericRelation`` named ``bundles``, which deletes a subject's
+    # documents with it.
+    subject_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+"
     )
+    subject_id = models.PositiveBigIntegerField()
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     bureau = models.ForeignKey(
         Bureau, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    # What the document is of, for documents not tied to one application (e.g. "round:12").
-    subject_key = models.CharField(max_length=64, blank=True)
     source_hash = models.CharField(max_length=64)
     code = models.CharField(_("verification code"), max_length=14, unique=True)
     sha256 = models.CharField(max_length=64, blank=True)
@@ -489,20 +489,24 @@ class DocumentBundle(models.Model):
 
     class Meta:
         constraints = [
+            # Subject first: the visibility rule looks bundles up by subject type and ids.
             models.UniqueConstraint(
-                fields=["kind", "application"],
-                condition=Q(application__isnull=False),
-                name="bundle_one_per_application",
-            ),
-            models.UniqueConstraint(
-                fields=["kind", "subject_key"],
-                condition=~Q(subject_key=""),
-                name="bundle_one_per_subject",
-            ),
+                fields=["subject_type", "subject_id", "kind"], name="bundle_one_per_subject"
+            )
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.code} ({self.status})"
+
+    @property
+    def subject(self) -> Any:
+        """The instance the document is of (of the model its kind was registered with), read
+        through that model's scoped manager: the renderer reads it in the system scope, a request
+        in its user's, where a subject the user may not see raises ``DoesNotExist``."""
+        model = self.subject_type.model_class()
+        if model is None:
+            raise LookupError(f"the subject model of bundle {self.pk} is not installed")
+        return model._default_manager.get(pk=self.subject_id)
 
 
 class StatusEvent(models.Model):

@@ -266,18 +266,28 @@ register(
 )
 
 
-def _document_bundle_q(v: Visibility) -> Q:
-    from django.apps import apps
+def document_bundle_q(v: Visibility) -> Q:
+    """A document is visible with its subject: for each model that documents are registered
+    about (``portal.bundles.KINDS``), the subjects that model's own rules show. Rules and kinds
+    are looked up now, so rules registered later count. Staff-only kinds are narrowed further to
+    staff over the bundle's bureau."""
+    from django.contrib.contenttypes.models import ContentType
 
-    # A book's bundle follows the book; other bundles their owning bureau or organization.
-    application = apps.get_model("applications", "Application")
-    return (Q(application__isnull=False) & rule_q(application, v, "application__")) | (
-        Q(application__isnull=True)
-        & (Q(bureau_id__in=v.staff_bureau_ids) | Q(organization_id__in=v.organization_ids))
-    )
+    from .bundles import KINDS
+
+    subjects = Q(pk__in=[])
+    for model in sorted({k.subject for k in KINDS.values()}, key=lambda m: m._meta.label):
+        # The subject model's own rules, as a subquery of ids on its base manager (never
+        # returned to anyone), like the other subqueries inside rules.
+        visible = model._base_manager.filter(rule_q(model, v)).values("pk")
+        subjects |= Q(
+            subject_type_id=ContentType.objects.get_for_model(model).pk, subject_id__in=visible
+        )
+    staff_only = sorted(kind for kind, k in KINDS.items() if k.staff_only)
+    return subjects & (~Q(kind__in=staff_only) | Q(bureau_id__in=v.staff_bureau_ids))
 
 
-register(DocumentBundle, _document_bundle_q)
+register(DocumentBundle, document_bundle_q)
 
 
 def visible_or_404(queryset: models.QuerySet[Any], **lookup: Any) -> Any:

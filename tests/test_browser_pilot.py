@@ -130,3 +130,35 @@ def test_a_leading_unit_enrols_and_the_parties_carry_the_pilot_through(
     # The enterprise may read the county's part but not change it.
     company.goto(f"{detail}file/evaluation/")
     expect(company.get_by_role("button", name="保存")).to_have_count(0)
+
+
+def test_the_leading_unit_downloads_the_task_book_of_an_enterprise_it_serves(
+    live_server, transactional_db, world, signed_enterprise, browser
+):
+    from playwright.sync_api import expect
+
+    base = live_server.url
+    page = browser.new_page(
+        locale="zh-CN", viewport={"width": 1280, "height": 900}, accept_downloads=True
+    )
+    log_in(page, base, "jm_leader_admin")
+    page.get_by_role("link", name="试点企业").first.click()
+    page.get_by_role("link", name=signed_enterprise.organization.name).click()
+    expect(page.get_by_role("heading", name=signed_enterprise.organization.name)).to_be_visible()
+    page.get_by_role("button", name="生成任务书 PDF").click()
+    expect(page.get_by_text("正在生成 PDF。")).to_be_visible()
+    link = page.get_by_role("link", name="下载盖章 PDF")
+    expect(link).to_have_count(1)
+    with (
+        page.expect_response(re.compile(r"/documents/\d+/$")) as response_info,
+        page.expect_download() as download_info,
+    ):
+        link.click()
+    assert response_info.value.status == 200
+    assert response_info.value.headers["content-type"] == "application/pdf"
+    download = download_info.value
+    assert download.suggested_filename.endswith(".pdf")
+    with open(download.path(), "rb") as handle:
+        assert handle.read(5) == b"%PDF-"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "leading-unit-task-book-pdf.png"), full_page=True)

@@ -128,6 +128,7 @@ def tenant_objects(bureau, organization) -> dict:
         )
         sheet = ScoreSheet.objects.create(assignment=assignment, status="submitted")
         publicity = Publicity.objects.create(call=call, title="draft", created_by=operator)
+        from django.contrib.contenttypes.models import ContentType
         from django.utils import timezone as tz
 
         from pilots.models import LeadingUnit, PilotEnterprise, TaskBook
@@ -195,7 +196,8 @@ def tenant_objects(bureau, organization) -> dict:
 
         bundle = DocumentBundle.objects.create(
             kind="application_book",
-            application=application,
+            subject_type=ContentType.objects.get_for_model(application),
+            subject_id=application.pk,
             source_hash="x",
             code=f"WALK-{application.pk:04d}-0000",
             status="done",

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.book import localized
 from portal.book_display import section_view
-from portal.models import DocumentBundle
 from portal.money import wan_to_upper
 from portal.params import int_param, text_param
 
@@ -81,12 +80,8 @@ def enterprise_detail(request: HttpRequest, enterprise_pk: int) -> HttpResponse:
             "is_enterprise": enterprise.organization_id in visibility.organization_ids,
             "budget_words": wan_to_upper(task_book.budget_wan) if task_book else "",
             "revisions": enterprise.file_revisions.select_related("saved_by")[:10],
-            "task_book_pdf": DocumentBundle.objects.filter(
-                kind=documents.TASK_BOOK, subject_key=f"enterprise:{enterprise.pk}"
-            ).first(),
-            "file_pdf": DocumentBundle.objects.filter(
-                kind=documents.ENTERPRISE_FILE, subject_key=f"enterprise:{enterprise.pk}"
-            ).first(),
+            "task_book_pdf": enterprise.bundles.filter(kind=documents.TASK_BOOK).first(),
+            "file_pdf": enterprise.bundles.filter(kind=documents.ENTERPRISE_FILE).first(),
         },
     )
 

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('portal', '0004_bundle_subjects'),
+        ('portal', '0007_documentbundle_drop_subject_key'),
     ]
 
     operations = [
