@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import audit, workflow, uscc
+from portal import audit, uscc, workflow
 from portal.models import Organization, User
 from portal.uploads import check_upload
 from portal.visibility import Visibility

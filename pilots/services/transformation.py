@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import workflow, audit, deadlines
+from portal import audit, deadlines, workflow
 from portal.models import User
 from portal.uploads import check_upload
 from portal.visibility import Visibility
@@ -65,7 +65,11 @@ def task_book_sign(
         if task_book.signatures.count() == len(TaskBookSignature.Party.values):
             owner = {"bureau": enterprise.bureau, "organization": enterprise.organization}
             workflow.transition(
-                task_book, TaskBook.Status.SIGNED, actor=actor, action="task_book_signed_by_all", **owner
+                task_book,
+                TaskBook.Status.SIGNED,
+                actor=actor,
+                action="task_book_signed_by_all",
+                **owner,
             )
             # The three signatures make the enterprise contracted (002 附3), once.
             locked = PilotEnterprise.objects.select_for_update().get(pk=enterprise.pk)
