@@ -27,7 +27,7 @@ run: install
 	$(BIN)/python manage.py seed_demo
 	scripts/run-dev
 
-## make test: lint, migration check, the whole suite (PostgreSQL when DATABASE_URL is set).
+## make test: lint (ruff, mypy), migration check, the whole suite (PostgreSQL when DATABASE_URL is set).
 test: install-test lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
@@ -39,6 +39,7 @@ bench: install
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 ## make messages: extract strings into the Chinese catalogue and compile it (needs gettext).
 messages: install-test

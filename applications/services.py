@@ -4,6 +4,7 @@ appends the event and the audit record. Errors reach the user as ValidationError
 import hashlib
 import json
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -434,10 +435,9 @@ def _add_attachment(
     attachment.save()
     for old in replaced:
         old.delete()
-        # The old file goes only once the new row is committed.
-        transaction.on_commit(
-            lambda name=old.file.name, storage=old.file.storage: storage.delete(name)
-        )
+        # The old file goes only once the new row is committed (a saved attachment has a name).
+        if old.file.name:
+            transaction.on_commit(partial(old.file.storage.delete, old.file.name))
     application.save(update_fields=["updated_at"])
     return attachment
 

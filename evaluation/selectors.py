@@ -14,9 +14,9 @@ from .scoring import Aggregate, aggregate, competition_ranks, sheet_total
 @dataclass
 class RankedRow:
     application: Application
+    result: Aggregate
     totals: list[Decimal] = field(default_factory=list)
     expected: int = 0
-    result: Aggregate | None = None
     rank: int | None = None
 
 
@@ -27,7 +27,7 @@ def ranking(review_round: ReviewRound) -> list[tuple[str, list[RankedRow]]]:
         .distinct()
         .select_related("organization", "organization__home_bureau")
     )
-    expected = defaultdict(int)
+    expected: defaultdict[int, int] = defaultdict(int)
     for application_id in ExpertAssignment.objects.filter(
         round=review_round, status__in=ExpertAssignment.ACTIVE
     ).values_list("application_id", flat=True):
@@ -41,13 +41,13 @@ def ranking(review_round: ReviewRound) -> list[tuple[str, list[RankedRow]]]:
             totals[sheet.assignment.application_id].append(total)
     rows = {}
     for application in applications:
-        row = RankedRow(
+        application_totals = sorted(totals[application.pk], reverse=True)
+        rows[application.pk] = RankedRow(
             application=application,
-            totals=sorted(totals[application.pk], reverse=True),
+            result=aggregate(application_totals, trim=review_round.trimmed_mean),
+            totals=application_totals,
             expected=expected[application.pk],
         )
-        row.result = aggregate(row.totals, trim=review_round.trimmed_mean)
-        rows[application.pk] = row
     if review_round.call.kind == Call.Kind.LEADING_UNIT:
         groups = defaultdict(list)
         for row in rows.values():

@@ -9,7 +9,7 @@ from portal.models import BUREAU_ROLES, Bureau
 from portal.visibility import Visibility
 
 from .assessment import TARGET_LEVEL
-from .models import Assessment, LeadingUnit, PilotEnterprise
+from .models import Assessment, LeadingUnit, PilotEnterprise, PilotProgramme
 
 
 def _reached(kind: str) -> Exists:
@@ -76,7 +76,7 @@ SIGNED = [
 ]
 
 
-def programme_actuals(programme) -> dict[str, int]:
+def programme_actuals(programme: PilotProgramme) -> dict[str, int]:
     """Counts for each target indicator over the enterprises of the programme's area (its bureau
     and the counties below it). An enterprise counts as transformed once its task book is signed."""
     from .models import ProgrammeTarget
@@ -100,7 +100,7 @@ def programme_actuals(programme) -> dict[str, int]:
     return {key.removeprefix("n_"): value for key, value in counts.items()}
 
 
-def programme_table(programme) -> list[dict]:
+def programme_table(programme: PilotProgramme) -> list[dict[str, Any]]:
     """One row per (year, indicator) target with the live count and the share reached."""
     actuals = programme_actuals(programme)
     rows = []
@@ -118,7 +118,7 @@ def programme_table(programme) -> list[dict]:
     return rows
 
 
-def catalogue_bureaus(visibility: Visibility) -> list[Any]:
+def catalogue_bureaus(visibility: Visibility) -> list[Bureau]:
     """Bureaus whose provider reference list the viewer may edit: bureau staff of that bureau
     (002 §三.2: the county publishes the list)."""
     return list(
@@ -126,7 +126,7 @@ def catalogue_bureaus(visibility: Visibility) -> list[Any]:
     )
 
 
-def choosable_leading_units(visibility: Visibility) -> Any:
+def choosable_leading_units(visibility: Visibility) -> QuerySet[LeadingUnit]:
     """Active leading units of the bureaus above the user's enterprise (published after
     selection), which the enterprise may ask to be transformed by."""
     return LeadingUnit.objects.filter(

@@ -10,7 +10,7 @@ the registry and never imports an app (the pattern of pretix's ``BaseExporter``)
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
 
 from django.http import HttpResponse
@@ -24,8 +24,10 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
 FORMATS = ("xlsx", "csv")
 
+_Value = TypeVar("_Value")
 
-def safe_cell(value: object) -> object:
+
+def safe_cell(value: _Value) -> _Value | str:
     """Text that a spreadsheet would run as a formula is prefixed so it stays text."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value

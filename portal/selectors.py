@@ -1,5 +1,6 @@
 """Reads of the portal core, always inside the caller's visibility scope."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -60,8 +61,10 @@ def organization_member_ids(organization_ids: Any) -> list[int]:
     )
 
 
-def bureau_user_ids(bureau_id: int | None, roles: Any) -> list[int]:
+def bureau_user_ids(bureau_id: int | None, roles: Iterable[str]) -> list[int]:
     # Who works at a bureau, for notifications sent as the portal: ids only, never shown.
+    if bureau_id is None:
+        return []  # a bureau role always has a bureau (membership_target_matches_role)
     return list(
         Membership.all_objects.filter(
             bureau_id=bureau_id, role__in=roles, user__is_active=True

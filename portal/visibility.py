@@ -22,7 +22,7 @@ Rules so far:
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -199,10 +199,11 @@ def register(
     ``prefixed`` rules take a relation prefix as their second argument, which :func:`rule_q` passes
     when another model's rule follows this one (``rule_q(Application, v, "application__")``).
     """
+    # ``prefixed`` says which of the two shapes ``rule`` has; mypy cannot tell them apart.
     if prefixed:
-        RULES.setdefault(model, []).append(rule)  # type: ignore[arg-type]
+        RULES.setdefault(model, []).append(cast(PrefixedRule, rule))
         return
-    plain: Rule = rule  # type: ignore[assignment]
+    plain = cast(Rule, rule)
 
     def unprefixed(v: Visibility, prefix: str) -> Q:
         if prefix:

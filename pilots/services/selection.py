@@ -40,11 +40,11 @@ def outcome_create(*, application: Application, selected_at: datetime) -> Any:
     call, organization = application.call, application.organization
     answers = answers_of(application)
     if call.kind == Call.Kind.LEADING_UNIT:
-        basic = answers.get("basic_info") or {}
+        basic: dict[str, Any] = answers.get("basic_info") or {}
         unit = LeadingUnit(
             organization=organization,
             bureau=call.bureau,
-            kind=UNIT_KINDS.get(basic.get("unit_kind"), LeadingUnit.Kind.INDUSTRY_CHAIN),
+            kind=UNIT_KINDS.get(basic.get("unit_kind", ""), LeadingUnit.Kind.INDUSTRY_CHAIN),
             sub_industries=application.sub_industries,
             source_application=application,
             selected_at=now,

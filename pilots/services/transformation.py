@@ -1,7 +1,7 @@
 """Transformation of one enterprise: the contract, the tripartite task book (002 附3), completion
 and acceptance."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -63,13 +63,13 @@ def task_book_sign(
     with transaction.atomic():
         TaskBookSignature(task_book=task_book, party=party, signed_by=actor).save()
         if task_book.signatures.count() == len(TaskBookSignature.Party.values):
-            owner = {"bureau": enterprise.bureau, "organization": enterprise.organization}
             workflow.transition(
                 task_book,
                 TaskBook.Status.SIGNED,
                 actor=actor,
                 action="task_book_signed_by_all",
-                **owner,
+                bureau=enterprise.bureau,
+                organization=enterprise.organization,
             )
             # The three signatures make the enterprise contracted (002 附3), once.
             locked = PilotEnterprise.objects.select_for_update().get(pk=enterprise.pk)
@@ -79,7 +79,8 @@ def task_book_sign(
                     PilotEnterprise.Status.CONTRACTED,
                     actor=actor,
                     action="enterprise_contracted",
-                    **owner,
+                    bureau=enterprise.bureau,
+                    organization=enterprise.organization,
                 )
     audit.record_for(
         task_book,
@@ -145,7 +146,7 @@ def acceptance_apply(
     enterprise: PilotEnterprise,
     material: Any,
     actor: User,
-    today: Any = None,
+    today: date | None = None,
 ) -> PilotEnterprise:
     """The enterprise applies for acceptance with its materials, within one week of completion."""
     if not (visibility.is_operator or enterprise.organization_id in visibility.organization_ids):
@@ -154,14 +155,16 @@ def acceptance_apply(
         raise ValidationError(
             _("Acceptance is applied for once the transformation is reported complete.")
         )
+    completed_on = enterprise.completed_on
+    assert completed_on is not None  # set when the transformation was reported complete
     today = today or timezone.localdate()
-    if today > enterprise.completed_on + timedelta(days=ACCEPTANCE_WINDOW_DAYS):
+    if today > completed_on + timedelta(days=ACCEPTANCE_WINDOW_DAYS):
         raise ValidationError(
             _(
                 "The transformation was completed on %(date)s: acceptance had to be applied for within one week (002 annex 3). "
                 "Ask the county bureau how to proceed."
             )
-            % {"date": enterprise.completed_on.isoformat()},
+            % {"date": completed_on.isoformat()},
             code="too_late",
         )
     if material is None:
