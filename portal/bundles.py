@@ -48,6 +48,8 @@ def bundle_request(
     """Ask for a document; queue its rendering after commit unless it is already current."""
     if kind not in BUILDERS:
         raise LookupError(f"no builder for {kind!r}")
+    # The caller checked the subject; the job row is the portal's bookkeeping, found whoever
+    # asked (two parties may ask for the same document).
     with visibility_scope(Visibility.system()), transaction.atomic():
         if application is not None:
             existing = DocumentBundle.objects.filter(kind=kind, application=application)
@@ -95,6 +97,7 @@ def bundle_request(
 def bundle_render(bundle_id: int) -> bool:
     """Render a queued bundle if this worker can claim it. Returns whether it rendered."""
     now = timezone.now()
+    # The worker renders a job it claimed, for whoever asked; downloads go through visible_or_404.
     with visibility_scope(Visibility.system()):
         claimed = (
             DocumentBundle.objects.filter(pk=bundle_id)

@@ -80,6 +80,8 @@ def deadline_set(
     if kind not in KINDS:
         raise LookupError(f"unregistered deadline kind {kind!r}")
     subject_type = ContentType.objects.get_for_model(subject)
+    # A deadline is the portal's own bookkeeping: the caller already checked the subject, and
+    # the row must be found and moved whoever sets it.
     with visibility_scope(Visibility.system()), transaction.atomic():
         deadline = (
             Deadline.objects.select_for_update()
@@ -104,6 +106,7 @@ def deadline_set(
 def deadline_close(*, kind: str, subject: models.Model, status: str = Deadline.Status.DONE) -> None:
     """The thing is done (or cancelled): no more reminders, no due action."""
     subject_type = ContentType.objects.get_for_model(subject)
+    # As in deadline_set: closing is bookkeeping for whoever finished the thing.
     with visibility_scope(Visibility.system()):
         Deadline.objects.filter(
             kind=kind, subject_type=subject_type, subject_id=subject.pk, status=Deadline.Status.OPEN
@@ -143,6 +146,7 @@ def plan_reminders(now: datetime | None = None) -> int:
     """Create the reminder rows that are due now; return how many will be sent."""
     now = now or timezone.now()
     planned = 0
+    # The beat plans reminders for every tenant; each is then sent to its own recipient only.
     with visibility_scope(Visibility.system()):
         deadlines = Deadline.objects.filter(
             status=Deadline.Status.OPEN,
@@ -265,6 +269,7 @@ def run_due_actions(now: datetime | None = None) -> int:
     """Run each registered kind's action once its deadline has passed (claimed per deadline)."""
     now = now or timezone.now()
     acted = 0
+    # The beat acts on every tenant's due deadlines, each claimed once; nothing is shown.
     with visibility_scope(Visibility.system()):
         for deadline in Deadline.objects.filter(
             status=Deadline.Status.OPEN, acted_at__isnull=True, due_at__lte=now

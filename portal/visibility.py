@@ -104,6 +104,8 @@ class Visibility:
     @classmethod
     def system(cls) -> "Visibility":
         """For jobs acting for the portal itself (heartbeat, demo seed); never for a user."""
+        # The one place the system visibility is built; its callers are allow-listed with their
+        # reasons in tests/test_architecture.py.
         return cls(user_id=None, is_system=True)
 
     # --- facts about the user -------------------------------------------------------------
@@ -157,6 +159,7 @@ class Visibility:
         published decisions (leading units serving the area) concern the user's enterprise."""
         if not self.organization_ids:
             return frozenset()
+        # Read while the scope is being built, and only the user's own organizations.
         paths = Organization._base_manager.filter(pk__in=self.organization_ids).values_list(
             "home_bureau__path", flat=True
         )
@@ -288,6 +291,7 @@ def _counties_of_pilot_parties(v: Visibility) -> Any:
     """Counties where the viewer's organisation is a pilot enterprise or serves one: the county's
     provider reference list (002 §三.2) and demand lists (002 附4) are published to them, and to
     nobody else."""
+    # As above: a subquery of county ids inside a rule, never returned to anyone.
     return PilotEnterprise._base_manager.filter(
         Q(organization_id__in=v.organization_ids)
         | Q(leading_unit__organization_id__in=v.organization_ids)
