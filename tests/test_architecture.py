@@ -143,6 +143,29 @@ def _from_base(importer: str, is_package: bool, node: ast.ImportFrom) -> str:
     return ".".join(part for part in (package, node.module) if part)
 
 
+def _named_modules(
+    node: ast.AST, importer: str, is_package: bool, modules: frozenset[str]
+) -> list[str]:
+    """The modules an import statement (or a literal ``import_module``/``import_string`` call)
+    names, as written or resolved from relative."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom):
+        base = _from_base(importer, is_package, node)
+        # ``from pkg import module`` names the module; ``from module import name`` the module.
+        submodules = (f"{base}.{alias.name}" for alias in node.names)
+        return [name if name in modules else base for name in submodules]
+    if (
+        isinstance(node, ast.Call)
+        and _callee_name(node) in ("import_module", "import_string")
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    ):
+        return [node.args[0].value]
+    return []
+
+
 def scan_imports(
     source: str, *, file: str, importer: str, is_package: bool, modules: frozenset[str]
 ) -> list[Import]:
@@ -151,30 +174,10 @@ def scan_imports(
     with a literal name."""
     found: set[Import] = set()
 
-    def add(node: ast.AST, dotted: str, in_function: bool, typing_only: bool) -> None:
-        if dotted:
+    def visit(node: ast.AST, in_function: bool, typing_only: bool) -> None:
+        for dotted in _named_modules(node, importer, is_package, modules):
             target = _ours(dotted, modules)
             found.add(Import(file, node.lineno, importer, target, in_function, typing_only))
-
-    def visit(node: ast.AST, in_function: bool, typing_only: bool) -> None:
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                add(node, alias.name, in_function, typing_only)
-        elif isinstance(node, ast.ImportFrom):
-            base = _from_base(importer, is_package, node)
-            for alias in node.names:
-                # ``from pkg import module`` names the module; ``from module import name`` the
-                # module itself.
-                submodule = f"{base}.{alias.name}"
-                add(node, submodule if submodule in modules else base, in_function, typing_only)
-        elif (
-            isinstance(node, ast.Call)
-            and _callee_name(node) in ("import_module", "import_string")
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-            and isinstance(node.args[0].value, str)
-        ):
-            add(node, node.args[0].value, in_function, typing_only)
         if isinstance(node, ast.If) and _is_type_checking(node.test):
             for child in node.body:
                 visit(child, in_function, True)
@@ -209,44 +212,31 @@ def app_edges() -> list[Import]:
     return [i for i in all_imports() if i.target_app in RANK and i.target_app != i.importer_app]
 
 
+def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for successor in graph.get(todo.pop(), ()):
+            if successor not in seen:
+                seen.add(successor)
+                todo.append(successor)
+    return seen
+
+
 def cycles(edges: Iterable[tuple[str, str]]) -> list[list[str]]:
-    """The strongly connected components with more than one node (Tarjan), each sorted."""
+    """The groups of nodes that all reach each other (strongly connected, more than one node),
+    each sorted. The graphs are small (apps, or one app's modules), so plain reachability does."""
     graph: dict[str, set[str]] = defaultdict(set)
     for source, target in edges:
         if source != target:
             graph[source].add(target)
-            graph.setdefault(target, set())
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    components: list[list[str]] = []
-
-    def connect(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        for successor in sorted(graph[node]):
-            if successor not in index:
-                connect(successor)
-                low[node] = min(low[node], low[successor])
-            elif successor in on_stack:
-                low[node] = min(low[node], index[successor])
-        if low[node] == index[node]:
-            component = []
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                component.append(member)
-                if member == node:
-                    break
-            if len(component) > 1:
-                components.append(sorted(component))
-
-    for node in sorted(graph):
-        if node not in index:
-            connect(node)
-    return sorted(components)
+    reach = {node: _reachable(graph, node) for node in graph}
+    components = {
+        tuple(sorted(other for other in reached if node in reach.get(other, ())))
+        for node, reached in reach.items()
+        if node in reached
+    }
+    return sorted(list(component) for component in components)
 
 
 def describe_cycles(
@@ -481,7 +471,7 @@ ALLOWED: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 PLAIN_MANAGER_CALLS = {"Manager"}  # models.Manager(), Manager()
-RAW_SQL_METHODS = {"raw", "extra"}
+RAW_SQL_METHODS = {"cursor", "raw", "extra"}
 
 
 @dataclass(frozen=True, order=True)
@@ -530,49 +520,48 @@ def unscoped_manager_names() -> frozenset[str]:
     )
 
 
+def _call_hatch(call: ast.Call) -> str:
+    """The hatch a call opens, or ""."""
+    name = _callee_name(call)
+    on_object = isinstance(call.func, ast.Attribute)
+    if name == "scopes_disabled":
+        return "scopes_disabled()"
+    if name == "system" and on_object and _names(call.func.value, "Visibility"):
+        return "Visibility.system()"
+    if any(k.arg == "is_system" and _maybe_true(k.value) for k in call.keywords):
+        return "Visibility.system()"
+    if (on_object and name in RAW_SQL_METHODS) or name == "RawSQL":
+        return "raw SQL"
+    return ""
+
+
+def _maybe_true(value: ast.expr) -> bool:
+    return not (isinstance(value, ast.Constant) and not value.value)
+
+
 def scan_hatches(source: str, *, file: str, manager_names: frozenset[str]) -> list[Hatch]:
     tree = ast.parse(source, filename=file)
     parents = _parents(tree)
-    found = []
-
-    def add(node: ast.AST, kind: str) -> None:
-        found.append(Hatch(file, node.lineno, _statement_line(node, parents), kind))
-
-    for stmt in _plain_managers(tree):
-        add(stmt, "unscoped manager")
+    found = [(stmt, "unscoped manager") for stmt in _plain_managers(tree)]
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
-            name = _callee_name(node)
-            func = node.func
-            if name == "scopes_disabled":
-                add(node, "scopes_disabled()")
-            elif (
-                name == "system"
-                and isinstance(func, ast.Attribute)
-                and _names(func.value, "Visibility")
-            ) or any(
-                k.arg == "is_system"
-                and not (isinstance(k.value, ast.Constant) and not k.value.value)
-                for k in node.keywords
-            ):
-                add(node, "Visibility.system()")
-            elif (
-                (name == "cursor" and isinstance(func, ast.Attribute))
-                or (name in RAW_SQL_METHODS and isinstance(func, ast.Attribute))
-                or name == "RawSQL"
-            ):
-                add(node, "raw SQL")
-        elif isinstance(node, ast.Attribute):
-            if node.attr in ("_base_manager", "base_manager"):
-                add(node, "_base_manager")
-            elif node.attr in manager_names:
-                add(node, "unscoped manager use")
+            found.append((node, _call_hatch(node)))
+        elif isinstance(node, ast.Attribute) and node.attr in ("_base_manager", "base_manager"):
+            found.append((node, "_base_manager"))
+        elif isinstance(node, ast.Attribute) and node.attr in manager_names:
+            found.append((node, "unscoped manager use"))
         elif isinstance(node, ast.ImportFrom | ast.Import):
             # A renamed escape hatch would hide from the checks above.
-            for alias in node.names:
-                if alias.asname and alias.name.rpartition(".")[2] == "scopes_disabled":
-                    add(node, "scopes_disabled()")
-    return sorted(found)
+            found += [
+                (node, "scopes_disabled()")
+                for alias in node.names
+                if alias.asname and alias.name.rpartition(".")[2] == "scopes_disabled"
+            ]
+    return sorted(
+        Hatch(file, node.lineno, _statement_line(node, parents), kind)
+        for node, kind in found
+        if kind
+    )
 
 
 def _names(node: ast.expr, name: str) -> bool:
