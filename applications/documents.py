@@ -3,6 +3,7 @@
 import io
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -111,6 +112,55 @@ def build(bundle: DocumentBundle, progress: Callable[[int], None]) -> Rendered:
         )
 
 
+# --- one section of the Word file, by section type (attachments list their files) ----------------
+def _docx_fields(document: Any, view: dict[str, Any]) -> None:
+    table = document.add_table(rows=0, cols=2)
+    table.style = "Table Grid"
+    for field in view["fields"]:
+        value = field["value"]
+        cells = table.add_row().cells
+        cells[0].text = field["label"]
+        if isinstance(value, list):
+            value = join_list(value)
+        elif field.get("type") == "boolean":
+            value = _("Yes") if value == "yes" else _("No")
+        cells[1].text = str(value or "")
+
+
+def _docx_table(document: Any, view: dict[str, Any]) -> None:
+    table = document.add_table(rows=1, cols=len(view["columns"]))
+    table.style = "Table Grid"
+    for cell, column in zip(table.rows[0].cells, view["columns"], strict=True):
+        cell.text = column["label"]
+    for row in view["rows"]:
+        cells = table.add_row().cells
+        for cell, value in zip(cells, row["cells"], strict=True):
+            cell.text = str(value.get("value") or "")
+
+
+def _docx_richtext(document: Any, view: dict[str, Any]) -> None:
+    from django.utils.html import strip_tags
+
+    for paragraph in strip_tags(view["html"].replace("</p>", "\n")).split("\n"):
+        if paragraph.strip():
+            document.add_paragraph(paragraph.strip())
+
+
+def _docx_declaration(document: Any, view: dict[str, Any]) -> None:
+    document.add_paragraph(view["text"])
+    document.add_paragraph(
+        f"{_('Declared by')}: {view['signatory']}  {_('Date')}: {view['signed_on']}"
+    )
+
+
+DOCX_WRITERS: dict[str, Callable[[Any, dict[str, Any]], None]] = {
+    "fields": _docx_fields,
+    "table": _docx_table,
+    "richtext": _docx_richtext,
+    "declaration": _docx_declaration,
+}
+
+
 def docx_bytes(application: Application) -> bytes:
     """The book as an editable Word file, for the "editable files" the call asks for (000 §五)."""
     from docx import Document
@@ -131,38 +181,9 @@ def docx_bytes(application: Application) -> bytes:
             values, issues = book.evaluate(key, raw, counts.get(key, {}), answers)
             view = section_view(book, key, raw, issues, values)
             document.add_heading(_title(section), level=1)
-            if view["type"] == "fields":
-                table = document.add_table(rows=0, cols=2)
-                table.style = "Table Grid"
-                for field in view["fields"]:
-                    value = field["value"]
-                    cells = table.add_row().cells
-                    cells[0].text = field["label"]
-                    if isinstance(value, list):
-                        value = join_list(value)
-                    elif field.get("type") == "boolean":
-                        value = _("Yes") if value == "yes" else _("No")
-                    cells[1].text = str(value or "")
-            elif view["type"] == "table":
-                table = document.add_table(rows=1, cols=len(view["columns"]))
-                table.style = "Table Grid"
-                for cell, column in zip(table.rows[0].cells, view["columns"], strict=True):
-                    cell.text = column["label"]
-                for row in view["rows"]:
-                    cells = table.add_row().cells
-                    for cell, value in zip(cells, row["cells"], strict=True):
-                        cell.text = str(value.get("value") or "")
-            elif view["type"] == "richtext":
-                from django.utils.html import strip_tags
-
-                for paragraph in strip_tags(view["html"].replace("</p>", "\n")).split("\n"):
-                    if paragraph.strip():
-                        document.add_paragraph(paragraph.strip())
-            elif view["type"] == "declaration":
-                document.add_paragraph(view["text"])
-                document.add_paragraph(
-                    f"{_('Declared by')}: {view['signatory']}  {_('Date')}: {view['signed_on']}"
-                )
+            writer = DOCX_WRITERS.get(view["type"])
+            if writer is not None:
+                writer(document, view)
             else:
                 for attachment in application.attachments.filter(section=key):
                     document.add_paragraph(attachment.original_name, style="List Bullet")

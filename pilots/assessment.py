@@ -59,6 +59,40 @@ def band_points(rate: Decimal, bands: list[list[float]]) -> Decimal:
     return Decimal(0)
 
 
+def _ratio_band_points(
+    item: dict[str, Any], inputs: dict[str, Any], result: AssessmentResult
+) -> Decimal:
+    """The band a share of two counts falls in; a missing or impossible count scores 0."""
+    numerator = _number(inputs.get(item["numerator"]["key"]))
+    denominator = _number(inputs.get(item["denominator"]["key"]))
+    if numerator is None or denominator is None or denominator == 0:
+        result.problems.append(
+            f"{item['label']}：请填写{item['denominator']['label']}和{item['numerator']['label']}"
+        )
+        return Decimal(0)
+    if numerator > denominator:
+        result.problems.append(
+            f"{item['label']}：{item['numerator']['label']}不能多于{item['denominator']['label']}"
+        )
+        return Decimal(0)
+    rate = (numerator * 100 / denominator).quantize(TWO, rounding=ROUND_HALF_UP)
+    result.rates[item["key"]] = rate
+    return band_points(rate, item["bands"])
+
+
+def _option_points(item: dict[str, Any], picked: Any, result: AssessmentResult) -> Decimal:
+    """The chosen options' points, capped at the item's; unknown options are dropped."""
+    options = {o["key"]: Decimal(str(o["points"])) for o in item["options"]}
+    picked = [picked] if isinstance(picked, str) else list(picked or [])
+    unknown = [p for p in picked if p not in options]
+    if unknown or (item["type"] == "single" and len(picked) > 1):
+        result.problems.append(f"{item['label']}：选项无效")
+        picked = [p for p in picked if p in options][: 1 if item["type"] == "single" else None]
+    if not picked and item["type"] == "single":
+        result.problems.append(f"{item['label']}：请选择一项")
+    return min(sum((options[p] for p in set(picked)), Decimal(0)), Decimal(str(item["points"])))
+
+
 def score(index: dict[str, Any], answers: dict[str, Any]) -> AssessmentResult:
     result = AssessmentResult()
     chosen = answers.get("items") or {}
@@ -68,37 +102,9 @@ def score(index: dict[str, Any], answers: dict[str, Any]) -> AssessmentResult:
         for item in dimension["items"]:
             key = item["key"]
             if item["type"] == "ratio_band":
-                numerator = _number(inputs.get(item["numerator"]["key"]))
-                denominator = _number(inputs.get(item["denominator"]["key"]))
-                if numerator is None or denominator is None or denominator == 0:
-                    result.problems.append(
-                        f"{item['label']}：请填写{item['denominator']['label']}和{item['numerator']['label']}"
-                    )
-                    points = Decimal(0)
-                elif numerator > denominator:
-                    result.problems.append(
-                        f"{item['label']}：{item['numerator']['label']}不能多于{item['denominator']['label']}"
-                    )
-                    points = Decimal(0)
-                else:
-                    rate = (numerator * 100 / denominator).quantize(TWO, rounding=ROUND_HALF_UP)
-                    result.rates[key] = rate
-                    points = band_points(rate, item["bands"])
+                points = _ratio_band_points(item, inputs, result)
             else:
-                options = {o["key"]: Decimal(str(o["points"])) for o in item["options"]}
-                picked = chosen.get(key)
-                picked = [picked] if isinstance(picked, str) else list(picked or [])
-                unknown = [p for p in picked if p not in options]
-                if unknown or (item["type"] == "single" and len(picked) > 1):
-                    result.problems.append(f"{item['label']}：选项无效")
-                    picked = [p for p in picked if p in options][
-                        : 1 if item["type"] == "single" else None
-                    ]
-                if not picked and item["type"] == "single":
-                    result.problems.append(f"{item['label']}：请选择一项")
-                points = min(
-                    sum((options[p] for p in set(picked)), Decimal(0)), Decimal(str(item["points"]))
-                )
+                points = _option_points(item, chosen.get(key), result)
             result.items[key] = points
             total += points
         result.dimensions[dimension["key"]] = total.quantize(TWO, rounding=ROUND_HALF_UP)

@@ -8,6 +8,6 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         # Wires Django's and Axes' authentication signals to the audit trail.
-        from . import audit
+        from . import audit, bundles  # noqa: F401 - bundles registers the documents' rule
 
         audit.connect_signals()

@@ -259,200 +259,159 @@ class Book:
         section = self.section(key)
         raw = raw or {}
         kind = section["type"]
-        issues: list[Issue] = []
         if kind == "fields":
-            values = {}
-            for spec in section["fields"]:
-                if spec["type"] == "computed":
-                    continue
-                value, message = self.parse_value(spec, raw.get(spec["key"]))
-                values[spec["key"]] = value
-                if message:
-                    issues.append(Issue(key, message, field=spec["key"], label=localized(spec)))
-            for spec in section["fields"]:
-                if spec["type"] == "computed":
-                    values[spec["key"]] = compute(spec, values)
-            return values, issues
+            return self._evaluate_fields(key, section, raw)
         if kind == "table":
-            rows_raw = raw.get("rows") or []
-            rows = []
-            for index, row_raw in enumerate(rows_raw):
-                row: dict[str, Any] = {}
-                for column in section["columns"]:
-                    if column["type"] == "computed":
-                        continue
-                    value, message = self.parse_value(column, row_raw.get(column["key"]))
-                    row[column["key"]] = value
-                    if message:
-                        issues.append(
-                            Issue(
-                                key,
-                                message,
-                                field=column["key"],
-                                row=index,
-                                label=localized(column),
-                            )
-                        )
-                for column in section["columns"]:
-                    if column["type"] == "computed":
-                        row[column["key"]] = compute(column, row)
-                rows.append(row)
-            minimum = int(section.get("min_rows", 0))
-            if len(rows) < minimum:
-                issues.append(
-                    Issue(
-                        key,
-                        _("At least %(min)d rows are needed; there are %(count)d.")
-                        % {"min": minimum, "count": len(rows)},
-                    )
-                )
-            if len(rows) > self.max_rows(section):
-                issues.append(
-                    Issue(
-                        key,
-                        _("At most %(max)d rows are allowed; there are %(count)d.")
-                        % {"max": self.max_rows(section), "count": len(rows)},
-                    )
-                )
-            for unique in section.get("unique", []):
-                seen: dict[Any, int] = {}
-                for index, row in enumerate(rows):
-                    value = row.get(unique)
-                    if value in (None, ""):
-                        continue
-                    if value in seen:
-                        issues.append(
-                            Issue(
-                                key,
-                                _("This value already appears in row %(row)d.")
-                                % {"row": seen[value] + 1},
-                                field=unique,
-                                row=index,
-                            )
-                        )
-                    else:
-                        seen[value] = index
-            return {"rows": rows}, issues
+            return self._evaluate_table(key, section, raw)
         if kind == "richtext":
-            html = str(raw.get("html", ""))
-            length = plain_text_length(html)
-            if section.get("required", True) and length == 0:
-                issues.append(Issue(key, _("This part is required.")))
-            if length > int(section.get("max_length", 30000)):
-                issues.append(
-                    Issue(
-                        key,
-                        _("This text is %(count)d characters long; at most %(max)d are allowed.")
-                        % {"count": length, "max": int(section.get("max_length", 30000))},
-                    )
-                )
-            return {"html": html}, issues
+            return self._evaluate_richtext(key, section, raw)
         if kind == "attachments":
-            counts = attachments or {}
-            for slot in self.slots(section, self.partner_names(answers or {})):
-                if slot.get("required") and not counts.get(slot["key"]):
-                    issues.append(
-                        Issue(
-                            key, _("Upload: %(slot)s.") % {"slot": slot["label"]}, field=slot["key"]
-                        )
-                    )
-            return {}, issues
+            return self._evaluate_attachments(key, section, attachments or {}, answers or {})
         if kind == "declaration":
-            if raw.get("agreed") != "yes":
-                issues.append(Issue(key, _("Read and accept the declaration."), field="agreed"))
-            if not raw.get("signatory"):
-                issues.append(
-                    Issue(key, _("Enter the name of the person signing."), field="signatory")
-                )
-            signed_on, message = self.parse_value(
-                {"type": "date", "required": True}, raw.get("signed_on")
-            )
-            if message:
-                issues.append(Issue(key, message, field="signed_on"))
-            return {
-                "agreed": raw.get("agreed") == "yes",
-                "signatory": raw.get("signatory", ""),
-                "signed_on": signed_on,
-            }, issues
+            return self._evaluate_declaration(key, raw)
         raise TemplateError(f"unknown section type {kind!r}")
+
+    def _typed_values(
+        self, key: str, specs: list[dict[str, Any]], raw: dict[str, Any], row: int | None = None
+    ) -> tuple[dict[str, Any], list[Issue]]:
+        """One set of fields, or one table row: typed values first, then the computed ones."""
+        values: dict[str, Any] = {}
+        issues = []
+        for spec in specs:
+            if spec["type"] == "computed":
+                continue
+            value, message = self.parse_value(spec, raw.get(spec["key"]))
+            values[spec["key"]] = value
+            if message:
+                issues.append(
+                    Issue(key, message, field=spec["key"], row=row, label=localized(spec))
+                )
+        for spec in specs:
+            if spec["type"] == "computed":
+                values[spec["key"]] = compute(spec, values)
+        return values, issues
+
+    def _evaluate_fields(
+        self, key: str, section: dict[str, Any], raw: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[Issue]]:
+        return self._typed_values(key, section["fields"], raw)
+
+    def _evaluate_table(
+        self, key: str, section: dict[str, Any], raw: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[Issue]]:
+        rows = []
+        issues: list[Issue] = []
+        for index, row_raw in enumerate(raw.get("rows") or []):
+            row, row_issues = self._typed_values(key, section["columns"], row_raw, row=index)
+            rows.append(row)
+            issues += row_issues
+        minimum = int(section.get("min_rows", 0))
+        if len(rows) < minimum:
+            issues.append(
+                Issue(
+                    key,
+                    _("At least %(min)d rows are needed; there are %(count)d.")
+                    % {"min": minimum, "count": len(rows)},
+                )
+            )
+        if len(rows) > self.max_rows(section):
+            issues.append(
+                Issue(
+                    key,
+                    _("At most %(max)d rows are allowed; there are %(count)d.")
+                    % {"max": self.max_rows(section), "count": len(rows)},
+                )
+            )
+        for unique in section.get("unique", []):
+            issues += _repeated_values(key, rows, unique)
+        return {"rows": rows}, issues
+
+    def _evaluate_richtext(
+        self, key: str, section: dict[str, Any], raw: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[Issue]]:
+        issues = []
+        html = str(raw.get("html", ""))
+        length = plain_text_length(html)
+        if section.get("required", True) and length == 0:
+            issues.append(Issue(key, _("This part is required.")))
+        if length > int(section.get("max_length", 30000)):
+            issues.append(
+                Issue(
+                    key,
+                    _("This text is %(count)d characters long; at most %(max)d are allowed.")
+                    % {"count": length, "max": int(section.get("max_length", 30000))},
+                )
+            )
+        return {"html": html}, issues
+
+    def _evaluate_attachments(
+        self, key: str, section: dict[str, Any], counts: dict[str, int], answers: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[Issue]]:
+        issues = [
+            Issue(key, _("Upload: %(slot)s.") % {"slot": slot["label"]}, field=slot["key"])
+            for slot in self.slots(section, self.partner_names(answers))
+            if slot.get("required") and not counts.get(slot["key"])
+        ]
+        return {}, issues
+
+    def _evaluate_declaration(
+        self, key: str, raw: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[Issue]]:
+        issues = []
+        if raw.get("agreed") != "yes":
+            issues.append(Issue(key, _("Read and accept the declaration."), field="agreed"))
+        if not raw.get("signatory"):
+            issues.append(Issue(key, _("Enter the name of the person signing."), field="signatory"))
+        signed_on, message = self.parse_value(
+            {"type": "date", "required": True}, raw.get("signed_on")
+        )
+        if message:
+            issues.append(Issue(key, message, field="signed_on"))
+        return {
+            "agreed": raw.get("agreed") == "yes",
+            "signatory": raw.get("signatory", ""),
+            "signed_on": signed_on,
+        }, issues
 
     def parse_value(self, spec: dict[str, Any], raw: Any) -> tuple[Any, str]:
         """(typed value or None, message or "") for one field or cell."""
         kind = spec["type"]
-        required = spec.get("required", False)
         if kind == "multichoice":
-            values = [v for v in (raw or []) if v]
-            allowed = self.choices(spec)
-            bad = [v for v in values if v not in allowed]
-            if bad:
-                return values, _("Not one of the choices: %(value)s") % {"value": join_list(bad)}
-            if required and not values:
-                return values, _("Choose at least one.")
-            return values, ""
+            return self._parse_multichoice(spec, raw)
         text = "" if raw is None else str(raw).strip()
         if kind == "boolean":
             return text == "yes", ""
         if not text:
-            return None, (_("This field is required.") if required else "")
-        max_length = int(spec.get("max_length", DEFAULT_MAX_LENGTH.get(kind, 200)))
-        if kind in ("text", "textarea") and len(text) > max_length:
-            return text, _("At most %(max)d characters; this has %(count)d.") % {
-                "max": max_length,
-                "count": len(text),
-            }
-        if kind in ("text", "textarea"):
-            return text, ""
-        if kind == "integer":
-            try:
-                value: Any = int(text.replace(",", ""))
-            except ValueError:
-                return None, _("Enter a whole number.")
-            return value, _check_range(spec, value)
-        if kind == "decimal":
-            try:
-                value = Decimal(text.replace(",", ""))
-                if not value.is_finite():
-                    raise InvalidOperation
-            except InvalidOperation:
-                return None, _("Enter a number, e.g. 12.5.")
-            if abs(value) >= Decimal(10) ** 12:
-                return None, _("This number is too large.")
-            places = int(spec.get("decimal_places", 2))
-            if value != value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
-                return value, _("At most %(places)d decimal places.") % {"places": places}
-            return value, _check_range(spec, value)
-        if kind == "date":
-            try:
-                value = date.fromisoformat(text)
-            except ValueError:
-                return None, _("Enter a date as YYYY-MM-DD.")
-            minimum, maximum = spec.get("min"), spec.get("max")
-            if minimum and value < date.fromisoformat(minimum):
-                return value, _("The date must be on or after %(date)s.") % {"date": minimum}
-            if maximum and value > date.fromisoformat(maximum):
-                return value, _("The date must be on or before %(date)s.") % {"date": maximum}
-            return value, ""
-        if kind == "choice":
-            if text not in self.choices(spec):
-                return text, _("Not one of the choices: %(value)s") % {"value": text[:50]}
-            return text, ""
-        if kind == "phone":
-            compact = text.replace(" ", "")
-            return compact, "" if PHONE.match(compact) else _(
-                "Enter a mobile number or a landline with area code, e.g. 0750-3279722."
-            )
-        if kind == "email":
-            try:
-                validate_email(text)
-            except ValidationError:
-                return text, _("Enter a valid email address.")
-            return text, ""
-        if kind == "uscc":
-            try:
-                return uscc.validate(text), ""
-            except ValidationError as error:
-                return text, error.messages[0]
-        raise TemplateError(f"unknown value type {kind!r}")
+            return None, (_("This field is required.") if spec.get("required", False) else "")
+        parse = {
+            "text": _parse_text,
+            "textarea": _parse_text,
+            "integer": _parse_integer,
+            "decimal": _parse_decimal,
+            "date": _parse_date,
+            "choice": self._parse_choice,
+            "phone": _parse_phone,
+            "email": _parse_email,
+            "uscc": _parse_uscc,
+        }.get(kind)
+        if parse is None:
+            raise TemplateError(f"unknown value type {kind!r}")
+        return parse(spec, text)
+
+    def _parse_multichoice(self, spec: dict[str, Any], raw: Any) -> tuple[Any, str]:
+        values = [v for v in (raw or []) if v]
+        allowed = self.choices(spec)
+        bad = [v for v in values if v not in allowed]
+        if bad:
+            return values, _("Not one of the choices: %(value)s") % {"value": join_list(bad)}
+        if spec.get("required", False) and not values:
+            return values, _("Choose at least one.")
+        return values, ""
+
+    def _parse_choice(self, spec: dict[str, Any], text: str) -> tuple[Any, str]:
+        if text not in self.choices(spec):
+            return text, _("Not one of the choices: %(value)s") % {"value": text[:50]}
+        return text, ""
 
     # --- the whole book ---------------------------------------------------------------------------
     def check(
@@ -470,6 +429,97 @@ class Book:
         for rule in self.definition.get("rules", []):
             cross.extend(apply_rule(self, rule, values))
         return per_section, cross
+
+
+def _repeated_values(key: str, rows: list[dict[str, Any]], column: str) -> list[Issue]:
+    """A column whose values must be unique: each repeat names the row it repeats."""
+    issues = []
+    seen: dict[Any, int] = {}
+    for index, row in enumerate(rows):
+        value = row.get(column)
+        if value in (None, ""):
+            continue
+        if value in seen:
+            issues.append(
+                Issue(
+                    key,
+                    _("This value already appears in row %(row)d.") % {"row": seen[value] + 1},
+                    field=column,
+                    row=index,
+                )
+            )
+        else:
+            seen[value] = index
+    return issues
+
+
+# --- one value of each type: (typed value or None, message or ""); never empty text -------------
+def _parse_text(spec: dict[str, Any], text: str) -> tuple[Any, str]:
+    max_length = int(spec.get("max_length", DEFAULT_MAX_LENGTH.get(spec["type"], 200)))
+    if len(text) > max_length:
+        return text, _("At most %(max)d characters; this has %(count)d.") % {
+            "max": max_length,
+            "count": len(text),
+        }
+    return text, ""
+
+
+def _parse_integer(spec: dict[str, Any], text: str) -> tuple[Any, str]:
+    try:
+        value = int(text.replace(",", ""))
+    except ValueError:
+        return None, _("Enter a whole number.")
+    return value, _check_range(spec, value)
+
+
+def _parse_decimal(spec: dict[str, Any], text: str) -> tuple[Any, str]:
+    try:
+        value = Decimal(text.replace(",", ""))
+        if not value.is_finite():
+            raise InvalidOperation
+    except InvalidOperation:
+        return None, _("Enter a number, e.g. 12.5.")
+    if abs(value) >= Decimal(10) ** 12:
+        return None, _("This number is too large.")
+    places = int(spec.get("decimal_places", 2))
+    if value != value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
+        return value, _("At most %(places)d decimal places.") % {"places": places}
+    return value, _check_range(spec, value)
+
+
+def _parse_date(spec: dict[str, Any], text: str) -> tuple[Any, str]:
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        return None, _("Enter a date as YYYY-MM-DD.")
+    minimum, maximum = spec.get("min"), spec.get("max")
+    if minimum and value < date.fromisoformat(minimum):
+        return value, _("The date must be on or after %(date)s.") % {"date": minimum}
+    if maximum and value > date.fromisoformat(maximum):
+        return value, _("The date must be on or before %(date)s.") % {"date": maximum}
+    return value, ""
+
+
+def _parse_phone(spec: dict[str, Any], text: str) -> tuple[Any, str]:
+    compact = text.replace(" ", "")
+    return compact, "" if PHONE.match(compact) else _(
+        "Enter a mobile number or a landline with area code, e.g. 0750-3279722."
+    )
+
+
+def _parse_email(spec: dict[str, Any], text: str) -> tuple[Any, str]:
+    try:
+        validate_email(text)
+    except ValidationError:
+        return text, _("Enter a valid email address.")
+    return text, ""
+
+
+def _parse_uscc(spec: dict[str, Any], text: str) -> tuple[Any, str]:
+    try:
+        return uscc.validate(text), ""
+    except ValidationError as error:
+        return text, error.messages[0]
 
 
 def _clean_str(value: Any) -> str:

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO, Any
 
+from celery import shared_task
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from . import visibility
 from .documents import Rendered, verification_code
 from .models import Bureau, DocumentBundle, Organization
 from .scoping import scopes_disabled, visibility_scope
@@ -51,6 +53,26 @@ def register(
     KINDS[kind] = Kind(builder=builder, subject=subject, staff_only=staff_only)
 
 
+def document_bundle_q(v: Visibility) -> Q:
+    """A document is visible with its subject: for each model that documents are registered
+    about (``portal.bundles.KINDS``), the subjects that model's own rules show. Rules and kinds
+    are looked up now, so rules registered later count. Staff-only kinds are narrowed further to
+    staff over the bundle's bureau."""
+    subjects = Q(pk__in=[])
+    for model in sorted({k.subject for k in KINDS.values()}, key=lambda m: m._meta.label):
+        # The subject model's own rules, as a subquery of ids on its base manager (never
+        # returned to anyone), like the other subqueries inside rules.
+        visible = model._base_manager.filter(visibility.rule_q(model, v)).values("pk")
+        subjects |= Q(
+            subject_type_id=ContentType.objects.get_for_model(model).pk, subject_id__in=visible
+        )
+    staff_only = sorted(kind for kind, k in KINDS.items() if k.staff_only)
+    return subjects & (~Q(kind__in=staff_only) | Q(bureau_id__in=v.staff_bureau_ids))
+
+
+visibility.register(DocumentBundle, document_bundle_q)
+
+
 def source_hash(*parts: str) -> str:
     return hashlib.sha256("|".join([ENGINE_VERSION, *parts]).encode()).hexdigest()
 
@@ -73,6 +95,8 @@ def bundle_request(
     if spec.staff_only and bureau is None:
         raise ValueError(f"a {kind!r} document is for the staff of a bureau: name the bureau")
     subject_type = ContentType.objects.get_for_model(subject)
+    # The caller checked the subject; the job row is the portal's bookkeeping, found whoever
+    # asked (two parties may ask for the same document).
     with visibility_scope(Visibility.system()), transaction.atomic():
         bundle = (
             DocumentBundle.objects.filter(
@@ -109,8 +133,6 @@ def bundle_request(
             for name, value in fields.items():
                 setattr(bundle, name, value)
             bundle.save()
-    from .tasks import render_document_bundle
-
     transaction.on_commit(lambda: render_document_bundle.delay(bundle.pk))
     return bundle
 
@@ -118,6 +140,7 @@ def bundle_request(
 def bundle_render(bundle_id: int) -> bool:
     """Render a queued bundle if this worker can claim it. Returns whether it rendered."""
     now = timezone.now()
+    # The worker renders a job it claimed, for whoever asked; downloads go through visible_or_404.
     with visibility_scope(Visibility.system()):
         claimed = (
             DocumentBundle.objects.filter(pk=bundle_id)
@@ -201,3 +224,15 @@ def bundle_verify(code: str, upload: IO[bytes] | None = None) -> Verification:
         pages=bundle.pages,
         matches=matches,
     )
+
+
+@shared_task(
+    name="portal.tasks.render_document_bundle",
+    ignore_result=True,
+    acks_late=True,
+    time_limit=30 * 60,
+    soft_time_limit=29 * 60,
+)
+def render_document_bundle(bundle_id: int) -> bool:
+    """Render a generated document; safe to run twice (the render is claimed)."""
+    return bundle_render(bundle_id)

@@ -12,6 +12,9 @@ several offsets of a deadline fell due while the beat was down, only the latest 
 earlier ones are recorded as coalesced.
 """
 
+import logging
+import os
+import socket
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -19,11 +22,13 @@ from datetime import datetime, timedelta
 from datetime import time as clock
 from typing import Any
 
+from celery import shared_task
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.mail import send_mail
 from django.db import models, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -80,6 +85,8 @@ def deadline_set(
     if kind not in KINDS:
         raise LookupError(f"unregistered deadline kind {kind!r}")
     subject_type = ContentType.objects.get_for_model(subject)
+    # A deadline is the portal's own bookkeeping: the caller already checked the subject, and
+    # the row must be found and moved whoever sets it.
     with visibility_scope(Visibility.system()), transaction.atomic():
         deadline = (
             Deadline.objects.select_for_update()
@@ -104,6 +111,7 @@ def deadline_set(
 def deadline_close(*, kind: str, subject: models.Model, status: str = Deadline.Status.DONE) -> None:
     """The thing is done (or cancelled): no more reminders, no due action."""
     subject_type = ContentType.objects.get_for_model(subject)
+    # As in deadline_set: closing is bookkeeping for whoever finished the thing.
     with visibility_scope(Visibility.system()):
         Deadline.objects.filter(
             kind=kind, subject_type=subject_type, subject_id=subject.pk, status=Deadline.Status.OPEN
@@ -143,6 +151,7 @@ def plan_reminders(now: datetime | None = None) -> int:
     """Create the reminder rows that are due now; return how many will be sent."""
     now = now or timezone.now()
     planned = 0
+    # The beat plans reminders for every tenant; each is then sent to its own recipient only.
     with visibility_scope(Visibility.system()):
         deadlines = Deadline.objects.filter(
             status=Deadline.Status.OPEN,
@@ -265,6 +274,7 @@ def run_due_actions(now: datetime | None = None) -> int:
     """Run each registered kind's action once its deadline has passed (claimed per deadline)."""
     now = now or timezone.now()
     acted = 0
+    # The beat acts on every tenant's due deadlines, each claimed once; nothing is shown.
     with visibility_scope(Visibility.system()):
         for deadline in Deadline.objects.filter(
             status=Deadline.Status.OPEN, acted_at__isnull=True, due_at__lte=now
@@ -308,8 +318,6 @@ def notify(
     )
     notification.save()
     if wants_email:
-        from .tasks import send_notification_email
-
         transaction.on_commit(lambda: send_notification_email.delay(notification.pk))
     return notification
 
@@ -346,3 +354,55 @@ def render(notification: Notification) -> tuple[str, str]:
             "Deadline: %(due)s (Beijing time)."
         ) % {"due": due}
     return label, str(params.get("text", ""))
+
+
+# --- background tasks (named for the beat schedule; re-exported by portal.tasks) ----------------
+logger = logging.getLogger(__name__)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@shared_task(
+    name="portal.tasks.dispatch_reminders", ignore_result=True, time_limit=120, soft_time_limit=100
+)
+def dispatch_reminders() -> int:
+    """Plan what is due and send it; safe to run on several workers at once."""
+    plan_reminders()
+    return send_pending(worker=worker_name(), max_seconds=90)
+
+
+@shared_task(
+    name="portal.tasks.run_deadline_actions",
+    ignore_result=True,
+    time_limit=120,
+    soft_time_limit=100,
+)
+def run_deadline_actions() -> int:
+    return run_due_actions()
+
+
+@shared_task(
+    name="portal.tasks.send_notification_email",
+    ignore_result=True,
+    time_limit=60,
+    soft_time_limit=50,
+)
+def send_notification_email(notification_id: int) -> None:
+    """At most once: the row is claimed (pending → sent) before the mail goes out."""
+    claimed = Notification.objects.filter(
+        pk=notification_id, email_status=Notification.EmailStatus.PENDING
+    ).update(email_status=Notification.EmailStatus.SENT)
+    if not claimed:
+        return
+    notification = Notification.objects.select_related("user").get(pk=notification_id)
+    with translation.override(settings.LANGUAGE_CODE):
+        title, body = render(notification)
+    try:
+        send_mail(title, body, settings.DEFAULT_FROM_EMAIL, [notification.user.email])
+    except Exception:  # the inbox still has it; the failure is visible to operators
+        logger.exception("email for notification %s failed", notification_id)
+        Notification.objects.filter(pk=notification_id).update(
+            email_status=Notification.EmailStatus.FAILED
+        )

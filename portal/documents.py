@@ -106,23 +106,10 @@ def build_bundle(
         folder = Path(scratch)
         # One WeasyPrint pass for every HTML part (font loading and subsetting dominate the
         # time); each part starts on a new page and is found again by its anchor.
-        blocks = [f'<div class="part" id="part-cover">{cover_html}</div>']
-        for index, part in enumerate(parts):
-            if part.kind == "html":
-                blocks.append(f'<div class="part" id="part-{index}">{part.html}</div>')
-            elif part.kind == "image":
-                blocks.append(
-                    f'<div class="part" id="part-{index}">'
-                    + render_to_string(
-                        "documents/image_page.html",
-                        {"src": part.path.as_uri(), "caption": part.caption},
-                    )
-                    + "</div>"
-                )
         content = folder / "content.pdf"
         starts_in_content = _render_parts(
             page_html(
-                "".join(blocks),
+                _html_blocks(cover_html, parts),
                 title=title,
                 extra_css=".part { page-break-before: always; } .part:first-child { page-break-before: auto; }",
             ),
@@ -131,15 +118,7 @@ def build_bundle(
         progress(50)
         content_pages = len(PdfReader(content).pages)
         order = ["part-cover"] + [f"part-{i}" for i, p in enumerate(parts) if p.kind != "pdf"]
-        spans = {}
-        for position, anchor in enumerate(order):
-            first = starts_in_content[anchor]
-            last = (
-                starts_in_content[order[position + 1]]
-                if position + 1 < len(order)
-                else content_pages
-            )
-            spans[anchor] = (first, last)
+        spans = _spans(order, starts_in_content, content_pages)
         sequence: list[
             tuple[Path, int, int]
         ] = []  # (file, first page index, end index) in bundle order
@@ -225,6 +204,30 @@ def build_bundle(
         writer.write(buffer)
         progress(95)
         return Rendered(pdf=buffer.getvalue(), pages=total, toc=entries)
+
+
+def _html_blocks(cover_html: str, parts: list[Part]) -> str:
+    """The cover and every HTML or image part as one document, each part a block with an id."""
+    blocks = [f'<div class="part" id="part-cover">{cover_html}</div>']
+    for index, part in enumerate(parts):
+        if part.kind == "html":
+            blocks.append(f'<div class="part" id="part-{index}">{part.html}</div>')
+        elif part.kind == "image":
+            blocks.append(
+                f'<div class="part" id="part-{index}">'
+                + render_to_string(
+                    "documents/image_page.html",
+                    {"src": part.path.as_uri(), "caption": part.caption},
+                )
+                + "</div>"
+            )
+    return "".join(blocks)
+
+
+def _spans(order: list[str], starts: dict[str, int], pages: int) -> dict[str, tuple[int, int]]:
+    """Each rendered part's (first page, end page) in the content file: to the next part's start."""
+    ends = [starts[anchor] for anchor in order[1:]] + [pages]
+    return {anchor: (starts[anchor], end) for anchor, end in zip(order, ends, strict=True)}
 
 
 def _render_parts(html: str, target: Path) -> dict[str, int]:

@@ -27,14 +27,8 @@ def _group(number: int) -> str:
     return text
 
 
-def rmb_upper(amount: Decimal | int | float | str) -> str:
-    value = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    if value < 0:
-        return "负" + rmb_upper(-value)
-    fen_total = int(value * 100)
-    yuan, jiao, fen = fen_total // 100, fen_total // 10 % 10, fen_total % 10
-    if yuan >= 10**16:
-        raise ValueError("amount too large")
+def _yuan(yuan: int) -> str:
+    """Whole yuan → capitals in groups of four digits (万, 亿), one 零 for a run of zeros."""
     text = ""
     groups = []
     while yuan:
@@ -50,7 +44,18 @@ def rmb_upper(amount: Decimal | int | float | str) -> str:
             text += "零"
         text += _group(group) + GROUP_UNITS[index]
         pending_zero = False
-    integer_part = text
+    return text
+
+
+def rmb_upper(amount: Decimal | int | float | str) -> str:
+    value = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if value < 0:
+        return "负" + rmb_upper(-value)
+    fen_total = int(value * 100)
+    yuan, jiao, fen = fen_total // 100, fen_total // 10 % 10, fen_total % 10
+    if yuan >= 10**16:
+        raise ValueError("amount too large")
+    integer_part = _yuan(yuan)
     if not integer_part and not jiao and not fen:
         return "零元整"
     result = integer_part + "元" if integer_part else ""

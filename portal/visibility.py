@@ -35,7 +35,6 @@ from .models import (
     AuditEvent,
     Bureau,
     Deadline,
-    DocumentBundle,
     Membership,
     Organization,
     Role,
@@ -68,6 +67,8 @@ class Visibility:
     @classmethod
     def system(cls) -> "Visibility":
         """For jobs acting for the portal itself (heartbeat, demo seed); never for a user."""
+        # The one place the system visibility is built; its callers are allow-listed with their
+        # reasons in tests/test_architecture.py.
         return cls(user_id=None, is_system=True)
 
     # --- facts about the user -------------------------------------------------------------
@@ -121,6 +122,7 @@ class Visibility:
         published decisions (leading units serving the area) concern the user's enterprise."""
         if not self.organization_ids:
             return frozenset()
+        # Read while the scope is being built, and only the user's own organizations.
         paths = Organization._base_manager.filter(pk__in=self.organization_ids).values_list(
             "home_bureau__path", flat=True
         )
@@ -265,30 +267,6 @@ register(
         | Q(organization_id__in=v.admin_organization_ids)
     ),
 )
-
-
-def document_bundle_q(v: Visibility) -> Q:
-    """A document is visible with its subject: for each model that documents are registered
-    about (``portal.bundles.KINDS``), the subjects that model's own rules show. Rules and kinds
-    are looked up now, so rules registered later count. Staff-only kinds are narrowed further to
-    staff over the bundle's bureau."""
-    from django.contrib.contenttypes.models import ContentType
-
-    from .bundles import KINDS
-
-    subjects = Q(pk__in=[])
-    for model in sorted({k.subject for k in KINDS.values()}, key=lambda m: m._meta.label):
-        # The subject model's own rules, as a subquery of ids on its base manager (never
-        # returned to anyone), like the other subqueries inside rules.
-        visible = model._base_manager.filter(rule_q(model, v)).values("pk")
-        subjects |= Q(
-            subject_type_id=ContentType.objects.get_for_model(model).pk, subject_id__in=visible
-        )
-    staff_only = sorted(kind for kind, k in KINDS.items() if k.staff_only)
-    return subjects & (~Q(kind__in=staff_only) | Q(bureau_id__in=v.staff_bureau_ids))
-
-
-register(DocumentBundle, document_bundle_q)
 
 
 def visible_or_404(queryset: models.QuerySet[Any], **lookup: Any) -> Any:

@@ -1,10 +1,18 @@
-"""Every URL pattern × every persona against a foreign tenant's objects (DESIGN.md §3).
+"""Every URL pattern × every persona, against a foreign tenant's objects and against its own
+(DESIGN.md §3).
 
-A later issue that adds a URL with a new object kwarg must register it in OBJECT_KWARGS, or
-this test fails and names the kwarg. A foreign object answers 404 exactly like a missing one.
+Negative: a foreign object answers 404 exactly like a missing one. A URL with a new object kwarg
+must register it in OBJECT_KWARGS, or the walk fails and names the kwarg.
+
+Positive: OWN lists, for every URL with an object kwarg, the personas that use it on their own
+objects (``own_objects``: the demo pilot and a Jiangmen call under review) and the answer they
+get: 200 for a page or a download, the action's redirect for a POST. A URL missing from OWN fails
+the walk, so a new URL says who may use it. Together the two directions show the 404s come from
+visibility, not from a broken page.
 """
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -342,3 +350,566 @@ def test_the_admin_is_for_operators_only(client, world):
         "/admin/applications/calltemplate/",
     ):
         assert client.get(path).status_code == 200, path
+
+
+# --- the positive direction: every persona reaches its own objects ------------------------------
+def own_objects(world) -> dict:
+    """Jiangmen's world as its parties see it: the demo pilot (jm_leader_admin's leading unit
+    serving Pengjiang's and Jianghai's enterprises, with Pengjiang's task book, contract,
+    assessment and acceptance material), a call with a draft and a submitted book under review,
+    a draft and a published notice, and the documents and files behind the downloads."""
+    from datetime import date, timedelta
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from applications.models import Application, Attachment, CallTemplate
+    from applications.services import application_start
+    from demo.world import build_demo_pilot
+    from evaluation.models import (
+        Assessment,
+        ExpertAssignment,
+        Objection,
+        Publicity,
+        ReviewRound,
+        Rubric,
+        ScoreSheet,
+    )
+    from pilots.models import (
+        Alliance,
+        AllianceChange,
+        Contract,
+        DemandList,
+        EnrolmentRequest,
+        PilotEnterprise,
+        PilotProgramme,
+        TaskBook,
+    )
+    from portal.deadlines import deadline_set
+    from portal.models import DocumentBundle, Notification
+    from portal.scoping import scopes_disabled
+    from portal.visibility import Visibility
+    from tests.books import make_call, pdf_bytes
+
+    def pdf(name: str) -> ContentFile:
+        return ContentFile(pdf_bytes(), name=name)
+
+    now = timezone.now()
+    call = make_call(world.jm)
+    draft_call = make_call(world.jm, status="draft")
+    benchmark_call = make_call(
+        world.jm, code="benchmark-jiangmen-2023", kind="benchmark", requires_recommendation=True
+    )
+    with scopes_disabled():
+        build_demo_pilot(world)
+        shipped = CallTemplate.objects.get(code="leading-unit-jiangmen-2025", version=1)
+        template = CallTemplate.objects.create(
+            code="walk-own",
+            version=1,
+            kind="leading_unit",
+            name="clone",
+            owner_bureau=world.jm,
+            definition=shipped.definition,
+        )
+        draft, submitted, recommendable = (
+            application_start(
+                visibility=Visibility.for_user(actor),
+                call=on_call,
+                organization=actor_organization,
+                actor=actor,
+            )
+            for on_call, actor, actor_organization in (
+                (call, world.pj_applicant, world.pj_maker),
+                (call, world.jm_leader_admin, world.jm_leader),
+                (benchmark_call, world.pj_applicant, world.pj_maker),
+            )
+        )
+        Application.objects.filter(pk__in=[submitted.pk, recommendable.pk]).update(
+            status="submitted", submitted_at=now
+        )
+        attachments = {
+            application: Attachment.objects.create(
+                application=application,
+                section="proofs",
+                slot="licence",
+                original_name="licence.pdf",
+                kind="pdf",
+                file=pdf("licence.pdf"),
+                size=1,
+                sha256="0" * 64,
+            )
+            for application in (draft, submitted)
+        }
+        rubric = Rubric.objects.get(code="leading-unit-rubric-2025")
+        review_round = ReviewRound.objects.create(
+            call=call,
+            rubric=rubric,
+            name="第一轮",
+            criteria=rubric.definition["criteria"],
+            created_by=world.jm_manager,
+        )
+        assignment = ExpertAssignment.objects.create(
+            round=review_round, application=submitted, expert=world.expert_li, status="accepted"
+        )
+        sheet = ScoreSheet.objects.create(assignment=assignment)
+        publicity = Publicity.objects.create(
+            call=call, title="拟入选名单", created_by=world.jm_manager
+        )
+        notice = Publicity.objects.create(
+            call=call,
+            title="公示",
+            status="published",
+            starts_at=now,
+            ends_at=now + timedelta(days=5),
+            created_by=world.jm_manager,
+        )
+        objection = Objection.objects.create(publicity=notice, name="甲", contact="1", text="异议")
+        book_pdf = DocumentBundle.objects.create(
+            kind="application_book",
+            application=submitted,
+            source_hash="x",
+            code="WALK-OWN-0001",
+            status="done",
+            file=pdf("book.pdf"),
+        )
+
+        enterprise = PilotEnterprise.objects.get(organization=world.pj_maker)
+        enterprise.acceptance_material = pdf("acceptance.pdf")
+        enterprise.save(update_fields=["acceptance_material"])
+        unit = enterprise.leading_unit
+        TaskBook.objects.create(
+            enterprise=enterprise,
+            goals="g",
+            performance_goals="p",
+            content="c",
+            starts_on=date(2025, 9, 1),
+            ends_on=date(2026, 9, 30),
+            budget_wan=10,
+            obligations="o",
+            created_by=world.jm_leader_admin,
+            status="signing",
+        )
+        Contract.objects.create(
+            enterprise=enterprise,
+            duties="d",
+            measures="m",
+            targets="t",
+            starts_on=date(2025, 9, 1),
+            ends_on=date(2026, 9, 30),
+            updated_by=world.jm_leader_admin,
+        )
+        Assessment.objects.create(
+            enterprise=enterprise, stage="before", kind="self", assessed_by=world.pj_applicant
+        )
+        task_book_pdf = DocumentBundle.objects.create(
+            kind="task_book",
+            subject_key=f"enterprise:{enterprise.pk}",
+            organization=world.pj_maker,
+            bureau=world.pj,
+            source_hash="x",
+            code="WALK-OWN-0002",
+            status="done",
+            file=pdf("task-book.pdf"),
+        )
+        alliance = Alliance.objects.get(leading_unit=unit)
+        alliance_change = AllianceChange.objects.create(
+            alliance=alliance,
+            kind="add",
+            member_name="江门市集成服务有限公司",
+            member_uscc="x",
+            licence=pdf("licence.pdf"),
+            filed_by=world.jm_leader_admin,
+        )
+        enrolment_request = EnrolmentRequest.objects.create(
+            organization=world.jm_institute,
+            leading_unit=unit,
+            sub_industry="五金制品及零配件",
+            scale="小型",
+            above_scale="规上",
+            created_by=world.jm_admin,
+        )
+        programme = PilotProgramme.objects.create(
+            name="江门市中小企业数字化转型城市试点",
+            bureau=world.jm,
+            approving_bureau=world.gd,
+            source_application=submitted,
+            approved_at=now,
+        )
+        demand_list = DemandList.objects.get(bureau=world.pj)
+        jh_enterprise = PilotEnterprise.objects.get(organization=world.jh_maker)
+    deadline = deadline_set(
+        kind="call_close", subject=call, due_at=call.closes_at, title=call.title, bureau=world.jm
+    )
+    notifications = {
+        user.username: Notification.objects.create(user=user, kind="call_close", params={})
+        for user in world.users.values()
+    }
+    return {
+        "world": world,
+        "call": call,
+        "draft_call": draft_call,
+        "benchmark_call": benchmark_call,
+        "template": template,
+        "draft": draft,
+        "submitted": submitted,
+        "recommendable": recommendable,
+        "draft_attachment": attachments[draft],
+        "submitted_attachment": attachments[submitted],
+        "round": review_round,
+        "assignment": assignment,
+        "sheet": sheet,
+        "publicity": publicity,
+        "notice": notice,
+        "objection": objection,
+        "book_pdf": book_pdf,
+        "task_book_pdf": task_book_pdf,
+        "enterprise": enterprise,
+        "jh_enterprise": jh_enterprise,
+        "rubric": rubric,
+        "alliance": alliance,
+        "alliance_change": alliance_change,
+        "enrolment_request": enrolment_request,
+        "programme": programme,
+        "demand_list": demand_list,
+        "deadline": deadline,
+        "notifications": notifications,
+    }
+
+
+@dataclass(frozen=True)
+class Own:
+    """One URL as a party to its object uses it: GET pages answer 200; an action is POSTed
+    (empty unless ``data``) and answers with its redirect, whether or not the input was valid;
+    what matters is that the persona reaches the object (not 404) and may act (not 403)."""
+
+    url: str
+    persona: str | None
+    kwargs: Callable[[dict], dict]
+    method: str = "get"
+    status: int = 200
+    data: Callable[[dict], dict] | None = None
+    xfail: str = ""  # a known gap, fixed elsewhere: the case must fail until the fix lands
+    on: str = ""  # which object, where a persona uses one URL on two
+
+    def __str__(self) -> str:
+        return "-".join(part for part in (self.url, self.persona or "public", self.on) if part)
+
+
+def _pk(kwarg: str, key: str) -> Callable[[dict], dict]:
+    return lambda own: {kwarg: own[key].pk}
+
+
+def _org(key: str) -> Callable[[dict], dict]:
+    return lambda own: {"organization_pk": getattr(own["world"], key).pk}
+
+
+def _bureau(key: str) -> Callable[[dict], dict]:
+    return lambda own: {"bureau_pk": getattr(own["world"], key).pk}
+
+
+ENTERPRISE = _pk("enterprise_pk", "enterprise")
+APPLICATION_PARTIES = ("jm_leader_admin", "jm_manager", "expert_li")
+PILOT_PARTIES = ("pj_applicant", "jm_leader_admin", "pj_manager")  # enterprise, its unit, county
+
+OWN: list[Own] = [
+    # --- the portal ---
+    *(
+        Own("organization-detail", persona, _org(org))
+        for persona, org in (
+            ("pj_applicant", "pj_maker"),
+            ("jm_leader_admin", "jm_leader"),
+            ("jm_manager", "pj_maker"),
+        )
+    ),
+    Own("organization-edit", "pj_applicant", _org("pj_maker")),
+    Own("organization-seal", "pj_applicant", _org("pj_maker"), "post", 302),
+    Own("api-organization-detail", "pj_applicant", _org("pj_maker")),
+    *(
+        Own("bureau-detail", persona, _bureau(bureau))
+        for persona, bureau in (("jm_manager", "jm"), ("gd_manager", "jm"), ("pj_manager", "pj"))
+    ),
+    *(
+        Own(url, persona, _pk("bundle_pk", "book_pdf"), on="book")
+        for url in ("bundle-status", "bundle-download")
+        for persona in ("jm_leader_admin", "jm_manager")
+    ),
+    *(
+        Own(url, persona, _pk("bundle_pk", "task_book_pdf"), on="task_book")
+        for url in ("bundle-status", "bundle-download")
+        for persona in ("pj_applicant", "pj_manager")
+    ),
+    # The leading unit is a party to the task book it signs (002 附3), so it downloads the PDF.
+    Own(
+        "bundle-download",
+        "jm_leader_admin",
+        _pk("bundle_pk", "task_book_pdf"),
+        on="task_book",
+    ),
+    *(
+        Own(
+            "inbox-open",
+            persona,
+            lambda own, persona=persona: {"notification_pk": own["notifications"][persona].pk},
+            status=302,
+        )
+        for persona in ("pj_applicant", "jm_leader_admin", "jm_manager", "expert_li")
+    ),
+    *(
+        Own("deadline-detail", persona, _pk("deadline_pk", "deadline"))
+        for persona in ("jm_manager", "gd_manager")
+    ),
+    # --- calls and application books ---
+    Own("call-detail", None, _pk("call_pk", "call")),
+    Own("call-detail", "pj_applicant", _pk("call_pk", "call")),
+    Own("call-detail", "jm_manager", _pk("call_pk", "draft_call")),
+    Own("call-edit", "jm_manager", _pk("call_pk", "draft_call")),
+    Own("call-publish", "jm_manager", _pk("call_pk", "draft_call"), "post", 302),
+    Own("call-close", "jm_manager", _pk("call_pk", "call"), "post", 302),
+    Own(
+        "application-start",
+        "jh_applicant",
+        _pk("call_pk", "call"),
+        "post",
+        302,
+        data=lambda own: {"organization": own["world"].jh_maker.pk},
+    ),
+    Own("call-recommendations", "pj_manager", _pk("call_pk", "benchmark_call")),
+    Own("template-detail", "jm_admin", _pk("template_pk", "template")),
+    Own("template-edit", "jm_admin", _pk("template_pk", "template")),
+    Own("template-clone", "jm_admin", _pk("template_pk", "template"), "post", 302),
+    Own("application-detail", "pj_applicant", _pk("application_pk", "draft")),
+    Own("application-detail", "pj_manager", _pk("application_pk", "recommendable")),
+    *(
+        Own(url, persona, _pk("application_pk", "submitted"))
+        for url in ("application-detail", "application-book", "application-docx")
+        for persona in APPLICATION_PARTIES
+    ),
+    Own(
+        "application-section",
+        "pj_applicant",
+        lambda own: {"application_pk": own["draft"].pk, "section_key": "basic_info"},
+    ),
+    Own(
+        "application-section",
+        "jm_leader_admin",
+        lambda own: {"application_pk": own["submitted"].pk, "section_key": "basic_info"},
+    ),
+    Own("attachment-upload", "pj_applicant", _pk("application_pk", "draft"), "post", 302),
+    Own(
+        "attachment-download",
+        "pj_applicant",
+        lambda own: {
+            "application_pk": own["draft"].pk,
+            "attachment_pk": own["draft_attachment"].pk,
+        },
+    ),
+    *(
+        Own(
+            "attachment-download",
+            persona,
+            lambda own: {
+                "application_pk": own["submitted"].pk,
+                "attachment_pk": own["submitted_attachment"].pk,
+            },
+        )
+        for persona in APPLICATION_PARTIES
+    ),
+    Own(
+        "attachment-delete",
+        "pj_applicant",
+        lambda own: {
+            "application_pk": own["draft"].pk,
+            "attachment_pk": own["draft_attachment"].pk,
+        },
+        "post",
+        302,
+    ),
+    Own("application-submit", "pj_applicant", _pk("application_pk", "draft"), "post", 302),
+    Own("application-withdraw", "jm_leader_admin", _pk("application_pk", "submitted"), "post", 302),
+    Own("application-correction", "jm_manager", _pk("application_pk", "submitted"), "post", 302),
+    Own("application-recommend", "pj_manager", _pk("application_pk", "recommendable"), "post", 302),
+    Own("application-bundle", "jm_leader_admin", _pk("application_pk", "submitted"), "post", 302),
+    # --- review, ranking and publicity ---
+    Own("review-desk", "jm_manager", _pk("call_pk", "call")),
+    Own(
+        "formal-pass",
+        "jm_manager",
+        _pk("call_pk", "call"),
+        "post",
+        302,
+        data=lambda own: {"application": own["submitted"].pk},
+    ),
+    Own(
+        "round-create",
+        "jm_manager",
+        _pk("call_pk", "call"),
+        "post",
+        302,
+        data=lambda own: {"rubric": own["rubric"].pk, "name": "第二轮"},
+    ),
+    Own("publicity-create", "jm_manager", _pk("call_pk", "call"), "post", 302),
+    *(
+        Own(url, "jm_manager", _pk("round_pk", "round"))
+        for url in ("round-detail", "round-ranking", "round-ranking-export")
+    ),
+    *(
+        Own(url, "jm_manager", _pk("round_pk", "round"), "post", 302)
+        for url in ("round-fill", "round-close", "round-propose", "round-ranking-pdf")
+    ),
+    Own(
+        "round-assign",
+        "jm_manager",
+        _pk("round_pk", "round"),
+        "post",
+        302,
+        data=lambda own: {
+            "application": own["submitted"].pk,
+            "expert": own["world"].expert_wang.pk,
+        },
+    ),
+    Own(
+        "sheet-detail",
+        "jm_manager",
+        lambda own: {"round_pk": own["round"].pk, "sheet_pk": own["sheet"].pk},
+    ),
+    Own("review-sheet", "expert_li", _pk("assignment_pk", "assignment")),
+    Own("publicity-detail", "jm_manager", _pk("publicity_pk", "publicity")),
+    Own("publicity-detail", None, _pk("publicity_pk", "notice")),
+    Own("publicity-detail", "pj_applicant", _pk("publicity_pk", "notice")),
+    Own("publicity-publish", "jm_manager", _pk("publicity_pk", "publicity"), "post", 302),
+    Own("publicity-finalise", "jm_manager", _pk("publicity_pk", "notice"), "post", 302),
+    Own(
+        "publicity-objection",
+        "jm_manager",
+        _pk("publicity_pk", "notice"),
+        "post",
+        302,
+        data=lambda own: {"objection": own["objection"].pk, "uphold": "no", "note": "查无实据"},
+    ),
+    Own("publicity-pdf", "jm_manager", _pk("publicity_pk", "notice"), "post", 302),
+    # --- pilot execution: the enterprise, the leading unit serving it, its county ---
+    *(
+        Own("enterprise-detail", persona, ENTERPRISE)
+        for persona in (*PILOT_PARTIES, "jm_manager", "gd_manager")
+    ),
+    *(
+        Own(url, persona, ENTERPRISE)
+        for url in ("contract", "acceptance-material")
+        for persona in PILOT_PARTIES
+    ),
+    # The task book is written once (Jianghai's enterprise has none yet), then signed.
+    *(
+        Own("task-book", persona, _pk("enterprise_pk", "jh_enterprise"))
+        for persona in ("jh_applicant", "jm_leader_admin", "jh_manager")
+    ),
+    *(
+        Own(
+            "task-book-sign",
+            persona,
+            ENTERPRISE,
+            "post",
+            302,
+            data=lambda own, p=party: {"party": p},
+        )
+        for persona, party in (
+            ("pj_applicant", "enterprise"),
+            ("jm_leader_admin", "provider"),
+            ("pj_manager", "bureau"),
+        )
+    ),
+    *(
+        Own(
+            "enterprise-file-part",
+            persona,
+            lambda own: {"enterprise_pk": own["enterprise"].pk, "part_key": "basic"},
+        )
+        for persona in PILOT_PARTIES
+    ),
+    *(
+        Own(
+            "assessment-form",
+            persona,
+            lambda own, kind=kind: {
+                "enterprise_pk": own["enterprise"].pk,
+                "stage": "before",
+                "kind": kind,
+            },
+        )
+        for persona, kind in (
+            ("pj_applicant", "self"),
+            ("jm_leader_admin", "self"),
+            ("pj_manager", "onsite"),
+        )
+    ),
+    *(
+        Own(url, persona, ENTERPRISE, "post", 302)
+        for url in ("task-book-pdf", "enterprise-file-pdf")
+        for persona in PILOT_PARTIES
+    ),
+    Own("enterprise-complete", "jm_leader_admin", ENTERPRISE, "post", 302),
+    Own("acceptance-apply", "pj_applicant", ENTERPRISE, "post", 302),
+    Own("acceptance-decide", "pj_manager", ENTERPRISE, "post", 302),
+    *(
+        Own("alliance-detail", persona, _pk("alliance_pk", "alliance"))
+        for persona in ("jm_leader_admin", "jm_manager")
+    ),
+    *(
+        Own(
+            "alliance-change-material",
+            persona,
+            lambda own: {"change_pk": own["alliance_change"].pk, "material": "licence"},
+        )
+        for persona in ("jm_leader_admin", "jm_manager")
+    ),
+    *(
+        Own("demand-list", persona, _pk("list_pk", "demand_list"))
+        for persona in ("pj_manager", "jm_leader_admin", "pj_applicant")
+    ),
+    Own(
+        "enrolment-request-decide",
+        "jm_leader_admin",
+        _pk("request_pk", "enrolment_request"),
+        "post",
+        302,
+    ),
+    *(
+        Own("programme-detail", persona, _pk("programme_pk", "programme"))
+        for persona in ("jm_manager", "gd_manager")
+    ),
+]
+
+
+def _own_params() -> list:
+    return [
+        pytest.param(
+            row,
+            id=str(row),
+            marks=[pytest.mark.xfail(strict=True, reason=row.xfail)] if row.xfail else [],
+        )
+        for row in OWN
+    ]
+
+
+def test_every_object_url_is_walked_with_its_own_objects():
+    """A new URL with an object kwarg must say who uses it on which object, and what it answers."""
+    walked = {name for name, _kwargs in OBJECT_PATTERNS}
+    listed = {row.url for row in OWN}
+    assert sorted(walked - listed) == [], (
+        "add these URLs to OWN in tests/test_url_walk.py (persona, own object, expected answer)"
+    )
+    assert sorted(listed - walked) == [], "OWN lists URLs that no longer exist"
+
+
+@pytest.mark.parametrize("row", _own_params())
+def test_every_persona_reaches_its_own_objects(client, world, settings, tmp_path, row):
+    settings.MEDIA_ROOT = tmp_path  # the downloads read real files
+    own = own_objects(world)
+    if row.persona is not None:
+        client.force_login(world.users[row.persona])
+    url = reverse(row.url, kwargs=row.kwargs(own))
+    response = getattr(client, row.method)(url, row.data(own) if row.data else {})
+    assert response.status_code == row.status, (
+        f"{row.method.upper()} {url} as {row.persona or 'the public'}: {response.status_code}"
+    )
+    if response.status_code == 302:
+        assert "/accounts/login/" not in response["Location"], response["Location"]

@@ -22,6 +22,57 @@ CHANGE_PUBLICITY_DAYS = 5
 RENAME_NOTICE_WORKING_DAYS = 10  # reported 10 working days before the formalities (004 §4.8)
 
 
+def _check_member(
+    alliance: Any,
+    kind: str,
+    member_name: str,
+    member_uscc: str,
+    role: str,
+    materials: dict[str, Any],
+    errors: dict[str, Any],
+) -> str:
+    """The member's identity, role and materials; returns its checked code ("" when invalid)."""
+    try:
+        code = uscc.validate(member_uscc)
+    except ValidationError as error:
+        errors["member_uscc"] = error.messages
+        code = ""
+    if not member_name.strip():
+        errors["member_name"] = [_("Enter the member's name.")]
+    existing = set(alliance.members.values_list("uscc", flat=True))
+    if kind != AllianceChange.Kind.ADD:
+        if code and code not in existing:
+            errors["member_uscc"] = [_("This organization is not in the alliance.")]
+        return code
+    if role not in (AllianceMember.Role.INTEGRATOR, AllianceMember.Role.ECOSYSTEM):
+        errors["role"] = [_("Choose the new member's role.")]
+    if code and code in existing:
+        errors["member_uscc"] = [_("This organization is already in the alliance.")]
+    for name in CHANGE_MATERIALS:  # 004 §4.6.1
+        if not materials.get(name):
+            errors[name] = [_("Upload this material as a PDF (004 §4.6.1).")]
+    return code
+
+
+def _check_rename_notice(planned_on: Any, today: Any, errors: dict[str, Any]) -> None:
+    """Renames and reorganisations are reported 10 working days ahead (004 §4.8)."""
+    earliest = add_working_days(today, RENAME_NOTICE_WORKING_DAYS)
+    if planned_on is None:
+        errors["planned_on"] = [_("Enter the date of the formalities.")]
+    elif planned_on < earliest:
+        errors["planned_on"] = [
+            _(
+                "Renames and reorganisations are reported 10 working days before the formalities (004 §4.8): "
+                "%(days)d working days remain before %(date)s; the earliest date is %(earliest)s."
+            )
+            % {
+                "days": working_days_between(today, planned_on),
+                "date": planned_on.isoformat(),
+                "earliest": earliest.isoformat(),
+            }
+        ]
+
+
 def alliance_change_file(
     *,
     visibility: Visibility,
@@ -45,43 +96,11 @@ def alliance_change_file(
     if kind not in AllianceChange.Kind.values:
         raise ValidationError(_("Unknown kind of change."))
     errors: dict[str, Any] = {}
-    try:
-        code = uscc.validate(member_uscc)
-    except ValidationError as error:
-        errors["member_uscc"] = error.messages
-        code = ""
-    if not member_name.strip():
-        errors["member_name"] = [_("Enter the member's name.")]
+    code = _check_member(alliance, kind, member_name, member_uscc, role, materials, errors)
     if not reason.strip():
         errors["reason"] = [_("Give the reason for the change.")]
-    existing = set(alliance.members.values_list("uscc", flat=True))
-    if kind == AllianceChange.Kind.ADD:
-        if role not in (AllianceMember.Role.INTEGRATOR, AllianceMember.Role.ECOSYSTEM):
-            errors["role"] = [_("Choose the new member's role.")]
-        if code and code in existing:
-            errors["member_uscc"] = [_("This organization is already in the alliance.")]
-        for name in CHANGE_MATERIALS:
-            if not materials.get(name):
-                errors[name] = [_("Upload this material as a PDF (004 §4.6.1).")]
-    elif code and code not in existing:
-        errors["member_uscc"] = [_("This organization is not in the alliance.")]
-    today = today or timezone.localdate()
     if kind == AllianceChange.Kind.RENAME:
-        earliest = add_working_days(today, RENAME_NOTICE_WORKING_DAYS)
-        if planned_on is None:
-            errors["planned_on"] = [_("Enter the date of the formalities.")]
-        elif planned_on < earliest:
-            errors["planned_on"] = [
-                _(
-                    "Renames and reorganisations are reported 10 working days before the formalities (004 §4.8): "
-                    "%(days)d working days remain before %(date)s; the earliest date is %(earliest)s."
-                )
-                % {
-                    "days": working_days_between(today, planned_on),
-                    "date": planned_on.isoformat(),
-                    "earliest": earliest.isoformat(),
-                }
-            ]
+        _check_rename_notice(planned_on, today or timezone.localdate(), errors)
     for name, upload in materials.items():
         if upload is not None and name not in errors:
             try:
