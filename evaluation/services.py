@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.models import Application, Call
-from applications.services import answers_of, lock_application, transition
+from applications.selectors import answers_of
+from applications.services import lock_application, transition
 from pilots.services import selection
 from portal import audit, deadlines
 from portal.models import BUREAU_ROLES, AuditEvent, Role, User

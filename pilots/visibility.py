@@ -1,5 +1,6 @@
 """Who sees pilot execution records (DESIGN.md §3), registered with the core's rules."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Q
@@ -52,6 +53,12 @@ def _counties_of_pilot_parties(v: Visibility) -> Any:
     ).values("bureau_id")
 
 
+def _county_reference(prefix: str) -> Callable[[Visibility], Q]:
+    """A county's reference rows (reached through ``prefix``): its staff, and its pilot parties."""
+    field = f"{prefix}bureau_id__in"
+    return lambda v: Q(**{field: v.staff_bureau_ids}) | Q(**{field: _counties_of_pilot_parties(v)})
+
+
 def register_rules() -> None:
     register(
         LeadingUnit,
@@ -89,32 +96,10 @@ def register_rules() -> None:
     )
     # The provider pool, products and demand lists are references for the county's enterprises
     # and the leading units serving them: bureau staff manage them, the county's parties read.
-    register(
-        ServiceProvider,
-        lambda v: (
-            Q(bureau_id__in=v.staff_bureau_ids) | Q(bureau_id__in=_counties_of_pilot_parties(v))
-        ),
-    )
-    register(
-        Product,
-        lambda v: (
-            Q(provider__bureau_id__in=v.staff_bureau_ids)
-            | Q(provider__bureau_id__in=_counties_of_pilot_parties(v))
-        ),
-    )
-    register(
-        DemandList,
-        lambda v: (
-            Q(bureau_id__in=v.staff_bureau_ids) | Q(bureau_id__in=_counties_of_pilot_parties(v))
-        ),
-    )
-    register(
-        DemandRow,
-        lambda v: (
-            Q(demand_list__bureau_id__in=v.staff_bureau_ids)
-            | Q(demand_list__bureau_id__in=_counties_of_pilot_parties(v))
-        ),
-    )
+    register(ServiceProvider, _county_reference(""))
+    register(Product, _county_reference("provider__"))
+    register(DemandList, _county_reference(""))
+    register(DemandRow, _county_reference("demand_list__"))
     register(
         AllianceMember,
         lambda v: (

@@ -360,6 +360,7 @@ def own_objects(world) -> dict:
     a draft and a published notice, and the documents and files behind the downloads."""
     from datetime import date, timedelta
 
+    from django.contrib.contenttypes.models import ContentType
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
@@ -367,7 +368,6 @@ def own_objects(world) -> dict:
     from applications.services import application_start
     from demo.world import build_demo_pilot
     from evaluation.models import (
-        Assessment,
         ExpertAssignment,
         Objection,
         Publicity,
@@ -378,6 +378,7 @@ def own_objects(world) -> dict:
     from pilots.models import (
         Alliance,
         AllianceChange,
+        Assessment,
         Contract,
         DemandList,
         EnrolmentRequest,
@@ -466,7 +467,8 @@ def own_objects(world) -> dict:
         objection = Objection.objects.create(publicity=notice, name="甲", contact="1", text="异议")
         book_pdf = DocumentBundle.objects.create(
             kind="application_book",
-            application=submitted,
+            subject_type=ContentType.objects.get_for_model(Application),
+            subject_id=submitted.pk,
             source_hash="x",
             code="WALK-OWN-0001",
             status="done",
@@ -503,7 +505,8 @@ def own_objects(world) -> dict:
         )
         task_book_pdf = DocumentBundle.objects.create(
             kind="task_book",
-            subject_key=f"enterprise:{enterprise.pk}",
+            subject_type=ContentType.objects.get_for_model(PilotEnterprise),
+            subject_id=enterprise.pk,
             organization=world.pj_maker,
             bureau=world.pj,
             source_hash="x",
@@ -524,8 +527,8 @@ def own_objects(world) -> dict:
             organization=world.jm_institute,
             leading_unit=unit,
             sub_industry="五金制品及零配件",
-            scale="小型",
-            above_scale="规上",
+            scale="small",
+            above_scale=True,
             created_by=world.jm_admin,
         )
         programme = PilotProgramme.objects.create(

@@ -127,7 +127,7 @@ def enterprise_enrol(request: HttpRequest) -> HttpResponse:
     form = EnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            enrolment_services.enterprise_enrol(
+            enterprise = enrolment_services.enterprise_enrol(
                 visibility=request.visibility.resolve(),
                 leading_unit=units[0],
                 data=form.enrolment_data(),
@@ -136,7 +136,9 @@ def enterprise_enrol(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)  # field errors land on their fields
         else:
-            messages.success(request, _("%(count)d enterprises are enrolled.") % {"count": 1})
+            messages.success(
+                request, _("%(name)s is enrolled.") % {"name": enterprise.organization.name}
+            )
             return redirect("enterprise-list")
     return render(request, "pilots/enterprise_enrol.html", {"form": form})
 
