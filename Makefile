@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+PORT ?= 8000
 
 .PHONY: run test bench install install-test lint messages messages-check clean
 
@@ -21,11 +22,12 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-## make run: migrate an SQLite file, load the demo data, serve on http://127.0.0.1:8000 with jobs.
+## make run: migrate an SQLite file, load the demo data, serve on http://127.0.0.1:8000 with jobs
+## (another port: make run PORT=8100).
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	scripts/run-dev
+	PORT=$(PORT) scripts/run-dev
 
 ## make test: lint (ruff, mypy), migration check, the whole suite (PostgreSQL when DATABASE_URL is set).
 test: install-test lint

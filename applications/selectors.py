@@ -62,13 +62,12 @@ def staff_applications(
 
 
 def recommendation_rows(call: Call, visibility: Visibility) -> QuerySet[Application]:
-    """Books this user's own bureau recommends for a call (001 §三(二) 推荐汇总表)."""
+    """The recommendation summary (001 §三(二) 推荐汇总表) of the user's jurisdiction: a county sees
+    its own organizations' books, a city every county's below it. Which of them the user may see
+    (a city sees a book only once its county recommended it) is the visibility rule's decision."""
     return (
         Application.objects.filter(
-            call=call,
-            organization__home_bureau_id__in=visibility.bureau_ids_with(
-                ["bureau_reviewer", "bureau_manager", "bureau_admin"]
-            ),
+            call=call, organization__home_bureau_id__in=visibility.staff_bureau_ids
         )
         .exclude(status__in=[Application.Status.DRAFT, Application.Status.WITHDRAWN])
         .select_related("organization", "organization__home_bureau", "recommended_by")

@@ -257,6 +257,29 @@ def test_the_recommendation_summary_exports_and_neutralises_formulas(client, wor
     assert application.pk
 
 
+def test_the_city_s_recommendation_summary_has_every_county_s_recommendations(client, world):
+    # 001 §三(二): counties recommend, the city receives the summary of all of them.
+    call = make_call(world.jm, requires_recommendation=True)
+    with scopes_disabled():
+        for organization, status in (
+            (world.pj_maker, "recommended"),
+            (world.jh_maker, "submitted"),
+        ):
+            Application.objects.create(
+                call=call,
+                organization=organization,
+                status=status,
+                created_by=world.pj_applicant,
+                submitted_at=timezone.now(),
+            )
+    client.force_login(world.jm_manager)
+    sheet = load_workbook(
+        io.BytesIO(client.get(f"/calls/{call.pk}/recommendations.xlsx").content)
+    ).active
+    names = [row[1] for row in sheet.iter_rows(min_row=3, values_only=True)]
+    assert names == [world.pj_maker.name]  # Jianghai's book is not recommended yet
+
+
 def test_staff_create_publish_and_close_a_call(client, world):
     client.force_login(world.jm_manager)
     with scopes_disabled():
@@ -326,3 +349,12 @@ def test_a_bureau_admin_clones_and_edits_a_template_without_breaking_it(client, 
     assert clone.name == "江门2026标杆" and len(clone.definition["sections"]) == 3
     client.force_login(world.gz_admin)
     assert client.get(f"/templates/{clone.pk}/").status_code == 404
+
+
+def test_the_county_filter_lists_counties_only(client, world):
+    client.force_login(world.gd_manager)
+    page = client.get("/applications/").content.decode()
+    select = page[page.index('<select id="county"') :]
+    select = select[: select.index("</select>")]
+    assert "江门市蓬江区工业和信息化局" in select and "广州市天河区工业和信息化局" in select
+    assert "江门市工业和信息化局<" not in select and "广东省工业和信息化厅" not in select

@@ -125,3 +125,29 @@ def test_the_demo_has_a_pilot_to_look_at(client, settings):
     assert "设备联网数采盒" in client.get("/pilots/providers/").content.decode()
     client.force_login(User.objects.get(username="jh_manager"))
     assert "设备联网数采盒" not in client.get("/pilots/providers/").content.decode()
+
+
+def test_the_file_broker_keeps_its_state_under_var(tmp_path):
+    """The first-run broker's exchange table lives under var/, not in the checkout (./control)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "CELERY_BROKER_URL"}
+    env |= {"PORTAL_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "portal.settings"}
+    printed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json; from django.conf import settings; "
+            "print(json.dumps(settings.CELERY_BROKER_TRANSPORT_OPTIONS))",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    options = json.loads(printed)
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+        assert options[key].startswith(str(tmp_path)), key

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.book import localized
 from portal.book_display import section_view
-from portal.models import BUREAU_ROLES, Organization
+from portal.models import BUREAU_ROLES, Bureau, Organization
 from portal.params import int_param, text_param
 from portal.templatetags.portal_tags import join_list
 from portal.uploads import KIND_LABELS
@@ -90,7 +90,10 @@ def staff_applications(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "calls": calls,
             "statuses": Application.Status.choices,
-            "counties": visibility.bureaus().order_by("path"),
+            # Counties only (县（市、区）): the filter is by the applicant's county bureau.
+            "counties": visibility.bureaus()
+            .filter(level=Bureau.Level.COUNTY, department=Bureau.Department.INDUSTRY)
+            .order_by("path"),
         },
     )
 
