@@ -21,6 +21,16 @@ class ApplicationsConfig(AppConfig):
 
         workflow.register_events(Application, write_event)
 
+        from portal import home_panels
+
+        from .selectors import open_calls
+
+        home_panels.register(
+            "applications/home_open_calls.html",
+            lambda request: {"open_calls": open_calls()},
+            audiences={home_panels.PUBLIC, home_panels.SIGNED_IN},
+        )
+
         from . import (
             deadlines,  # noqa: F401 - registers the deadline kinds
             documents,

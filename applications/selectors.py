@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from portal.book import Book
 from portal.visibility import Visibility
@@ -14,6 +15,16 @@ def published_calls() -> QuerySet[Call]:
     return Call.objects.filter(
         status__in=[Call.Status.PUBLISHED, Call.Status.CLOSED]
     ).select_related("bureau")
+
+
+def open_calls(limit: int = 10) -> list[Call]:
+    """Calls taking applications now, the soonest to close first (the home pages)."""
+    now = timezone.now()
+    return list(
+        Call.objects.filter(status=Call.Status.PUBLISHED, opens_at__lte=now, closes_at__gte=now)
+        .select_related("bureau")
+        .order_by("closes_at")[:limit]
+    )
 
 
 def managed_calls(visibility: Visibility) -> QuerySet[Call]:

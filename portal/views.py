@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import audit, selectors, services
+from . import audit, home_panels, selectors, services
 from .forms import OrganizationProfileForm, RegistrationForm
 from .models import AuditEvent, Bureau, Deadline, Organization, Role
 from .params import int_param, text_param
@@ -33,8 +33,15 @@ def paginate(request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE) -> 
 def home(request: HttpRequest) -> HttpResponse:
     visibility = request.visibility
     if not request.user.is_authenticated:
-        return render(request, "portal/home_public.html")
-    context: dict[str, Any] = {"visibility": visibility}
+        return render(
+            request,
+            "portal/home_public.html",
+            {"panels": home_panels.panels_for(request, home_panels.PUBLIC)},
+        )
+    context: dict[str, Any] = {
+        "visibility": visibility,
+        "panels": home_panels.panels_for(request, home_panels.SIGNED_IN),
+    }
     if visibility.is_applicant:
         context["organizations"] = list(
             Organization.objects.filter(pk__in=visibility.organization_ids).select_related(

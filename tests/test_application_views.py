@@ -358,3 +358,17 @@ def test_the_county_filter_lists_counties_only(client, world):
     select = select[: select.index("</select>")]
     assert "江门市蓬江区工业和信息化局" in select and "广州市天河区工业和信息化局" in select
     assert "江门市工业和信息化局<" not in select and "广东省工业和信息化厅" not in select
+
+
+def test_the_home_pages_list_the_open_calls_with_their_deadlines(client, world):
+    open_call = make_call(world.jm)
+    make_call(world.jm, status="draft")
+    for user in (None, world.pj_applicant, world.jm_manager):
+        if user is None:
+            client.logout()
+        else:
+            client.force_login(user)
+        page = client.get("/").content.decode()
+        assert open_call.title in page and f"/calls/{open_call.pk}/" in page, user
+        assert timezone.localtime(open_call.closes_at).strftime("%Y-%m-%d %H:%M") in page
+        assert "目前没有正在受理的申报通知" not in page

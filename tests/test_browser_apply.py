@@ -35,7 +35,10 @@ def test_an_applicant_fills_and_submits_the_whole_leading_unit_book(
     base = live_server.url
     page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
     log_in(page, base, "jm_leader_admin")
-    page.goto(f"{base}/calls/{leading_call.pk}/")
+    # The home page lists the open call; the applicant starts from there.
+    open_calls = page.get_by_role("region", name="正在受理的申报通知")
+    open_calls.get_by_role("link", name=leading_call.title).click()
+    page.wait_for_url(f"{base}/calls/{leading_call.pk}/")
     page.get_by_role("button", name="开始填写申报书").click()
     expect(page.get_by_text("状态: 草稿")).to_be_visible()
     page.get_by_role("link", name="一、申报书基本信息表").first.click()
