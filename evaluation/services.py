@@ -356,7 +356,11 @@ def sheet_reopen(
 
 def round_close(*, visibility: Visibility, review_round: ReviewRound, actor: User) -> ReviewRound:
     _require_call_staff(visibility, review_round.call, MANAGERS)
-    review_round.status, review_round.closed_at = ReviewRound.Status.CLOSED, timezone.now()
+    return _close(review_round, actor, timezone.now())
+
+
+def _close(review_round: ReviewRound, actor: User, now: datetime) -> ReviewRound:
+    review_round.status, review_round.closed_at = ReviewRound.Status.CLOSED, now
     review_round.save(update_fields=["status", "closed_at"])
     _audit("review_round_closed", actor, review_round.call, review_round)
     return review_round
@@ -571,6 +575,11 @@ def publicity_finalise(
             transition(lock_application(application), S.NOT_SELECTED, actor=actor)
         publicity.status, publicity.finalised_at = Publicity.Status.FINALISED, now
         publicity.save(update_fields=["status", "finalised_at"])
+        # The selection is final: the call's rounds are over, whoever forgot to close them.
+        for review_round in ReviewRound.objects.filter(call=call).exclude(
+            status=ReviewRound.Status.CLOSED
+        ):
+            _close(review_round, actor, now)
     deadlines.deadline_close(kind="publicity_end", subject=publicity)
     _audit("selection_finalised", actor, call, publicity, selected=sorted(selected_ids))
     return created

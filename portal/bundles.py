@@ -63,8 +63,11 @@ def document_bundle_q(v: Visibility) -> Q:
         # The subject model's own rules, as a subquery of ids on its base manager (never
         # returned to anyone), like the other subqueries inside rules.
         visible = model._base_manager.filter(visibility.rule_q(model, v)).values("pk")
+        # The content type by its natural key, joined: no lookup query before the rule runs.
         subjects |= Q(
-            subject_type_id=ContentType.objects.get_for_model(model).pk, subject_id__in=visible
+            subject_type__app_label=model._meta.app_label,
+            subject_type__model=model._meta.model_name,
+            subject_id__in=visible,
         )
     staff_only = sorted(kind for kind, k in KINDS.items() if k.staff_only)
     return subjects & (~Q(kind__in=staff_only) | Q(bureau_id__in=v.staff_bureau_ids))

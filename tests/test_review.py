@@ -298,6 +298,37 @@ def test_the_whole_selection_creates_the_leading_unit_and_its_alliance(world, sc
     assert roles == ["ecosystem", "integrator", "leader"]  # 1 + 1 + N
 
 
+def test_finalising_the_selection_closes_the_call_s_rounds(world, scored_setup):
+    application, review_round = scored_setup
+    for assignment in [a for a in assignments(review_round).values() if a.status == "assigned"]:
+        score(assignment.expert, assignment, FULL)
+    staff = act(world.jm_manager)
+    later = timezone.now() + timedelta(days=5, minutes=1)
+    with visibility_scope(staff):
+        services.selection_propose(
+            visibility=staff,
+            review_round=review_round,
+            application_ids=[application.pk],
+            acknowledged=False,
+            actor=world.jm_manager,
+        )
+        publicity = services.publicity_create(
+            visibility=staff,
+            call=review_round.call,
+            title="拟入选名单公示",
+            body="",
+            days=5,
+            contact="0750-3279722",
+            actor=world.jm_manager,
+        )
+        services.publicity_publish(visibility=staff, publicity=publicity, actor=world.jm_manager)
+        assert ReviewRound.objects.get(pk=review_round.pk).status != "closed"
+        services.publicity_finalise(
+            visibility=staff, publicity=publicity, actor=world.jm_manager, now=later
+        )
+        assert ReviewRound.objects.get(pk=review_round.pk).status == "closed"
+
+
 def test_more_than_three_leading_units_in_a_sub_industry_must_be_acknowledged(world, leading_call):
     """≤3 leading units per sub-industry (003 §三): a warning the decision acknowledges."""
     from portal.models import Organization
@@ -452,6 +483,8 @@ def test_the_ranking_page_query_count_does_not_grow(client, world, leading_call)
 
     client.force_login(world.jm_manager)
     add(2, 0)
+    # Warm the process's caches (content types) first: a cold cache is one query, not growth.
+    client.get(f"/rounds/{review_round.pk}/ranking/")
     with CaptureQueriesContext(connection) as few:
         assert client.get(f"/rounds/{review_round.pk}/ranking/").status_code == 200
     add(12, 2)
