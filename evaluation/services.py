@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from applications.models import Application, Call
 from applications.selectors import answers_of
 from applications.services import lock_application, transition
+from pilots.models import LeadingUnit
 from pilots.services import selection
 from portal import audit, deadlines
 from portal.models import BUREAU_ROLES, AuditEvent, Role, User
@@ -368,10 +369,28 @@ def _close(review_round: ReviewRound, actor: User, now: datetime) -> ReviewRound
 
 # --- selection, publicity, finalisation --------------------------------------------------------------------
 def cap_warnings(applications: list[Application], call: Call) -> list[str]:
-    """More proposed leading units in a sub-industry than the cap (003 §三): a warning to acknowledge."""
+    """More leading units in a sub-industry than the cap (003 §三(三)): a warning to acknowledge.
+
+    Counts the city's whole picture, not only this proposal: units already serving (active or
+    under rectification), and books already proposed or on public notice in any of the bureau's
+    leading-unit calls."""
     if call.kind != Call.Kind.LEADING_UNIT:
         return []
-    counts = Counter(industry for a in applications for industry in a.sub_industries)
+    chosen = {a.pk for a in applications}
+    pending = (
+        Application.objects.filter(
+            call__bureau_id=call.bureau_id,
+            call__kind=Call.Kind.LEADING_UNIT,
+            status__in=[S.PROPOSED, S.IN_PUBLICITY],
+        )
+        .exclude(pk__in=chosen)
+        .only("sub_industries_index")
+    )
+    serving = LeadingUnit.objects.filter(bureau_id=call.bureau_id).exclude(
+        status=LeadingUnit.Status.REMOVED
+    )
+    counts = Counter(industry for a in [*applications, *pending] for industry in a.sub_industries)
+    counts.update(industry for unit in serving for industry in unit.sub_industries)
     return [
         _(
             "Sub-industry “%(name)s” would have %(count)d leading units; at most %(max)d per sub-industry (003 §3)."
@@ -379,6 +398,7 @@ def cap_warnings(applications: list[Application], call: Call) -> list[str]:
         % {"name": name, "count": count, "max": MAX_LEADING_UNITS_PER_SUB_INDUSTRY}
         for name, count in sorted(counts.items())
         if count > MAX_LEADING_UNITS_PER_SUB_INDUSTRY
+        and name in {i for a in applications for i in a.sub_industries}
     ]
 
 

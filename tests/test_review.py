@@ -384,6 +384,73 @@ def test_more_than_three_leading_units_in_a_sub_industry_must_be_acknowledged(wo
         }
 
 
+def test_the_cap_counts_units_already_serving_and_books_already_proposed(world, leading_call):
+    """003 §三(三): three units already serve the sub-industry in the city, so a fourth proposed in
+    a later call, or one more after a separate proposal, must be acknowledged too."""
+    from pilots.models import LeadingUnit
+    from portal.models import Organization
+    from portal.uscc import with_check_digit
+
+    with scopes_disabled():
+        rubric = Rubric.objects.get(code="leading-unit-rubric-2025")
+        review_round = ReviewRound.objects.create(
+            call=leading_call,
+            rubric=rubric,
+            name="r",
+            criteria=rubric.definition["criteria"],
+            created_by=world.jm_manager,
+        )
+        ids = []
+        for n in range(3):
+            organization = Organization.objects.create(
+                uscc=with_check_digit(f"91440703ME{n:07d}"), name=f"候选{n}", home_bureau=world.jm
+            )
+            ids.append(
+                Application.objects.create(
+                    call=leading_call,
+                    organization=organization,
+                    status="scored",
+                    created_by=world.jm_manager,
+                    sub_industries_index="|五金制品及零配件|",
+                ).pk
+            )
+        for n in range(2):
+            LeadingUnit.objects.create(
+                organization=Organization.objects.create(
+                    uscc=with_check_digit(f"91440703MF{n:07d}"),
+                    name=f"现有{n}",
+                    home_bureau=world.jm,
+                ),
+                bureau=world.jm,
+                kind="industry_chain",
+                sub_industries=["五金制品及零配件"],
+                selected_at=timezone.now(),
+            )
+    staff = act(world.jm_manager)
+    with visibility_scope(staff):
+        # Two serving + one proposed = three: no warning.
+        assert (
+            services.selection_propose(
+                visibility=staff,
+                review_round=review_round,
+                application_ids=ids[:1],
+                acknowledged=False,
+                actor=world.jm_manager,
+            )
+            == []
+        )
+        # A fourth, proposed separately, is over the cap.
+        with pytest.raises(ValidationError) as caught:
+            services.selection_propose(
+                visibility=staff,
+                review_round=review_round,
+                application_ids=ids[1:2],
+                acknowledged=False,
+                actor=world.jm_manager,
+            )
+    assert "五金制品及零配件" in caught.value.messages[0] and "4" in caught.value.messages[0]
+
+
 def test_the_publicity_ends_by_itself_and_reminds_the_bureau(world, scored_setup):
     from portal import deadlines
     from portal.models import Notification
