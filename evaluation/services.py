@@ -437,6 +437,27 @@ def selection_propose(
     return warnings
 
 
+DEFAULT_PUBLICITY_DAYS = 5
+
+
+def publicity_rule(call: Call) -> tuple[int, str]:
+    """The notice period a call's own document sets, and where it says so; the portal's default
+    with a note when the document names publicity without a period."""
+    if call.kind == Call.Kind.BENCHMARK:
+        return 5, _("The benchmark call sets a 5-day notice (001 §3(4)).")
+    if call.kind == Call.Kind.LEADING_UNIT:
+        return DEFAULT_PUBLICITY_DAYS, _(
+            "The leading units are publicised before they are named (004 §1.2); the call (000) sets "
+            "no period, so 5 days are proposed."
+        )
+    if call.kind == Call.Kind.CITY_PLAN:
+        return DEFAULT_PUBLICITY_DAYS, _(
+            "The shortlisted cities are publicised on the department's website (003 §2(3)); the "
+            "call sets no period, so 5 days are proposed."
+        )
+    return DEFAULT_PUBLICITY_DAYS, _("The call sets no notice period; 5 days are proposed.")
+
+
 def publicity_create(
     *,
     visibility: Visibility,

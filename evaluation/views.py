@@ -73,6 +73,7 @@ def review_desk(request: HttpRequest, call_pk: int) -> HttpResponse:
                 call=call, status=Application.Status.PROPOSED
             ).count(),
             "is_manager": _is_call_staff(request, call, MANAGERS),
+            "publicity_rule": services.publicity_rule(call),
         },
     )
 

@@ -15,7 +15,7 @@ from evaluation.scoring import aggregate, competition_ranks, parse_score, sheet_
 from pilots.models import AllianceMember, LeadingUnit
 from portal.scoping import scopes_disabled, visibility_scope
 from portal.visibility import Visibility
-from tests.books import fill_book
+from tests.books import fill_book, make_call
 
 D = Decimal
 CRITERIA = [{"key": "a", "max": 20, "weight": 1}, {"key": "b", "max": 10, "weight": 2}]
@@ -625,3 +625,20 @@ def test_the_ranking_and_the_notice_come_as_verifiable_pdfs(
         assert DocumentBundle.objects.get(kind="ranking_table").sha256 == bundle.sha256
     client.force_login(world.gz_manager)
     assert client.post(f"/rounds/{review_round.pk}/ranking.pdf").status_code == 404
+
+
+def test_the_publicity_form_cites_each_call_s_own_rule(client, world, leading_call):
+    benchmark = make_call(world.jm, code="benchmark-jiangmen-2023", kind="benchmark")
+    with scopes_disabled():
+        for call in (leading_call, benchmark):
+            Application.objects.create(
+                call=call,
+                organization=world.pj_maker,
+                status="proposed",
+                created_by=world.pj_applicant,
+            )
+    client.force_login(world.jm_manager)
+    page = client.get(f"/calls/{leading_call.pk}/review/").content.decode()
+    assert "004 §1.2" in page and "001 §三(四)" not in page
+    page = client.get(f"/calls/{benchmark.pk}/review/").content.decode()
+    assert "001 §三(四)" in page
