@@ -372,3 +372,10 @@ def test_the_home_pages_list_the_open_calls_with_their_deadlines(client, world):
         assert open_call.title in page and f"/calls/{open_call.pk}/" in page, user
         assert timezone.localtime(open_call.closes_at).strftime("%Y-%m-%d %H:%M") in page
         assert "目前没有正在受理的申报通知" not in page
+
+
+def test_the_rich_text_help_promises_only_what_the_field_keeps(client, world, application):
+    client.force_login(world.jm_leader_admin)
+    page = client.get(section_url(application, "work_plan")).content.decode()
+    assert 'name="html"' in page
+    assert "标题、列表和表格会保留" not in page and "不保留格式" in page
