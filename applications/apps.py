@@ -14,6 +14,10 @@ class ApplicationsConfig(AppConfig):
 
         visibility.register_rules()
 
+        from . import audit_actions
+
+        audit_actions.register()
+
         from portal import workflow
 
         from .models import Application

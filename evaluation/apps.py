@@ -14,6 +14,10 @@ class EvaluationConfig(AppConfig):
 
         visibility.register_rules()
 
+        from . import audit_actions
+
+        audit_actions.register()
+
         from . import (
             deadlines,  # noqa: F401 - registers the deadline kinds
             documents,

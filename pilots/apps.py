@@ -13,6 +13,10 @@ class PilotsConfig(AppConfig):
 
         visibility.register_rules()
 
+        from . import audit_actions
+
+        audit_actions.register()
+
         from . import (
             deadlines,  # noqa: F401 - registers the deadline kinds
             documents,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent, Bureau, Organization
 
@@ -42,6 +43,19 @@ def bind_request(request: Any) -> Any:
 
 def unbind_request(token: Any) -> None:
     _request_context.reset(token)
+
+
+# What each action code means, for the audit page (codes are stable; labels are translations).
+# The core registers its own; each app registers its actions from ``AppConfig.ready()``.
+ACTION_LABELS: dict[str, Any] = {}
+
+
+def register_actions(labels: dict[str, Any]) -> None:
+    ACTION_LABELS.update(labels)
+
+
+def action_label(code: str) -> str:
+    return str(ACTION_LABELS.get(code, code))
 
 
 def record(
@@ -154,3 +168,20 @@ def connect_signals() -> None:
     user_login_failed.connect(_on_login_failed, dispatch_uid="portal.audit.login_failed")
     user_logged_out.connect(_on_logout, dispatch_uid="portal.audit.logout")
     user_locked_out.connect(_on_locked_out, dispatch_uid="portal.audit.locked_out")
+
+
+register_actions(
+    {
+        "access_denied": _("access denied"),
+        "login": _("logged in"),
+        "login_locked": _("account locked"),
+        "logout": _("logged out"),
+        "password_changed": _("password changed"),
+        "membership_granted": _("role granted"),
+        "organization_registered": _("organization registered"),
+        "organization_recorded": _("organization recorded by its code"),
+        "organization_updated": _("organization profile updated"),
+        "seal_uploaded": _("seal uploaded"),
+        "reminder_policy_set": _("reminder policy set"),
+    }
+)

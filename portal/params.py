@@ -1,6 +1,7 @@
 """Reading filter values from a query string without trusting them."""
 
 from collections.abc import Mapping
+from datetime import date
 
 
 def text_param(params: Mapping[str, str], name: str, max_length: int = 100) -> str:
@@ -12,3 +13,12 @@ def text_param(params: Mapping[str, str], name: str, max_length: int = 100) -> s
 def int_param(params: Mapping[str, str], name: str) -> int | None:
     value = text_param(params, name, max_length=18)
     return int(value) if value.isascii() and value.isdigit() else None
+
+
+def date_param(params: Mapping[str, str], name: str) -> date | None:
+    """An ISO date (YYYY-MM-DD, as a date input sends it), or None for anything else."""
+    value = text_param(params, name, max_length=10)
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None

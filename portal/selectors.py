@@ -1,6 +1,7 @@
 """Reads of the portal core, always inside the caller's visibility scope."""
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -35,12 +36,25 @@ def bureau_children(bureau: Bureau) -> QuerySet[Bureau]:
     )
 
 
-def audit_events(*, action: str = "", outcome: str = "") -> QuerySet[AuditEvent]:
+def audit_events(
+    *,
+    action: str = "",
+    outcome: str = "",
+    user: str = "",
+    since: date | None = None,
+    until: date | None = None,
+) -> QuerySet[AuditEvent]:
     qs = AuditEvent.objects.select_related("actor")
     if action:
         qs = qs.filter(action=action)
     if outcome:
         qs = qs.filter(outcome=outcome)
+    if user:
+        qs = qs.filter(Q(actor__username=user) | Q(username=user))
+    if since:
+        qs = qs.filter(at__date__gte=since)
+    if until:
+        qs = qs.filter(at__date__lte=until)
     return qs
 
 

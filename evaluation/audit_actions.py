@@ -1,0 +1,25 @@
+"""What the audit page calls this app's actions (codes are stable; labels are translations)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from portal import audit
+
+
+def register() -> None:
+    audit.register_actions(
+        {
+            "review_round_created": _("review round created"),
+            "review_round_closed": _("review round closed"),
+            "experts_assigned": _("experts assigned"),
+            "expert_assigned": _("expert assigned"),
+            "conflict_declared": _("conflict of interest declared"),
+            "scores_submitted": _("scores submitted"),
+            "sheet_reopened": _("score sheet reopened"),
+            "selection_proposed": _("selection proposed"),
+            "publicity_created": _("notice created"),
+            "publicity_published": _("notice published"),
+            "objection_submitted": _("objection submitted"),
+            "objection_handled": _("objection handled"),
+            "selection_finalised": _("selection finalised"),
+        }
+    )
