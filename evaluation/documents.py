@@ -2,13 +2,14 @@
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from portal import bundles
 from portal.documents import Part, Rendered, build_bundle, page_html
-from portal.models import DocumentBundle
+from portal.models import Bureau, DocumentBundle
 
 from .models import Publicity, ReviewRound, ScoreSheet
 from .scoring import sheet_total
@@ -74,7 +75,7 @@ def build_ranking(bundle: DocumentBundle, progress: Callable[[int], None]) -> Re
             title=f"{review_round.call.title} · {review_round.name}",
             code=bundle.code,
             created=timezone.localtime(review_round.closed_at or timezone.now()),
-            seal_path=None,
+            seal_path=_seal_path(review_round.call.bureau),
             progress=progress,
         )
 
@@ -101,9 +102,19 @@ def build_publicity(bundle: DocumentBundle, progress: Callable[[int], None]) -> 
             title=publicity.title,
             code=bundle.code,
             created=timezone.localtime(publicity.starts_at or timezone.now()),
-            seal_path=None,
+            seal_path=_seal_path(publicity.call.bureau),
             progress=progress,
         )
+
+
+def _seal_name(bureau: Bureau) -> str:
+    # A new seal makes a new document: the seal is part of the source.
+    return bureau.seal.name if bureau.seal else ""
+
+
+def _seal_path(bureau: Bureau) -> Path | None:
+    """The issuing bureau's seal, on the cover and as the cross-page seal (骑缝章)."""
+    return Path(bureau.seal.path) if bureau.seal else None
 
 
 def request_ranking(review_round: ReviewRound) -> DocumentBundle:
@@ -117,6 +128,7 @@ def request_ranking(review_round: ReviewRound) -> DocumentBundle:
         str(review_round.pk),
         review_round.status,
         json.dumps(sheets, sort_keys=True, default=str),
+        _seal_name(review_round.call.bureau),
     )
     return bundles.bundle_request(
         kind=RANKING,
@@ -136,6 +148,7 @@ def request_publicity(publicity: Publicity) -> DocumentBundle:
         publicity.body,
         str(publicity.ends_at),
         json.dumps(entries, default=str),
+        _seal_name(publicity.call.bureau),
     )
     return bundles.bundle_request(
         kind=PUBLICITY,

@@ -61,6 +61,27 @@ def seal_upload(request: HttpRequest, organization_pk: int) -> HttpResponse:
     return redirect("organization-detail", organization_pk=organization.pk)
 
 
+@login_required
+@require_POST
+def bureau_seal_upload(request: HttpRequest, bureau_pk: int) -> HttpResponse:
+    bureau = visible_or_404(request.visibility.bureaus(), pk=bureau_pk)
+    upload = request.FILES.get("seal")
+    if upload is None:
+        messages.error(request, _("Choose a PNG file of the seal."))
+    else:
+        try:
+            services.bureau_seal_set(
+                visibility=request.visibility.resolve(), bureau=bureau, upload=upload
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("The seal is saved. Documents generated from now on carry it.")
+            )
+    return redirect("bureau-detail", bureau_pk=bureau.pk)
+
+
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     """Anyone checks a printed or emailed copy: the code, and optionally the file itself."""

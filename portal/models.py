@@ -59,6 +59,15 @@ class Bureau(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
+    seal = models.FileField(
+        _("seal"),
+        upload_to="seals/",
+        blank=True,
+        help_text=_(
+            "A PNG of the bureau's official seal on a transparent background, printed on the "
+            "documents the bureau issues (rankings, notices)."
+        ),
+    )
     # Materialised path of ids ("/1/4/9/") so a subtree is one indexed prefix query.
     path = models.CharField(max_length=255, editable=False, db_index=True)
 

@@ -284,15 +284,11 @@ def reminder_policy_set(
 SEAL_MAX_BYTES = 2 * 1024 * 1024
 
 
-def organization_seal_set(
-    *, visibility: Visibility, organization: Organization, upload: Any
-) -> Organization:
-    """An organization admin uploads its seal: a PNG with a transparent background (checked), so
-    the portal prints the real seal and never draws one."""
+def _check_seal(upload: Any) -> None:
+    """A PNG with a transparent background (checked), so the portal prints the real seal and
+    never draws one."""
     from PIL import Image, UnidentifiedImageError
 
-    if not (visibility.is_operator or organization.pk in visibility.admin_organization_ids):
-        raise PermissionDenied
     if upload.size > SEAL_MAX_BYTES:
         raise ValidationError(_("The seal image is larger than 2 MB."))
     try:
@@ -315,17 +311,39 @@ def organization_seal_set(
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
         raise ValidationError(_("The file is not a readable PNG image.")) from error
     upload.seek(0)
-    old = organization.seal.name if organization.seal else ""
-    organization.seal.save("seal.png", upload, save=False)
-    organization.save(update_fields=["seal", "updated_at"])
+
+
+def _replace_seal(owner: Organization | Bureau, upload: Any, fields: list[str]) -> None:
+    old = owner.seal.name if owner.seal else ""
+    owner.seal.save("seal.png", upload, save=False)
+    owner.save(update_fields=fields)
     if old:
-        organization.seal.storage.delete(old)
-    audit.record(
+        owner.seal.storage.delete(old)
+
+
+def organization_seal_set(
+    *, visibility: Visibility, organization: Organization, upload: Any
+) -> Organization:
+    """An organization admin uploads its seal (checked by :func:`_check_seal`)."""
+    if not (visibility.is_operator or organization.pk in visibility.admin_organization_ids):
+        raise PermissionDenied
+    _check_seal(upload)
+    _replace_seal(organization, upload, ["seal", "updated_at"])
+    audit.record_for(
+        organization,
         action="seal_uploaded",
-        outcome=AuditEvent.Outcome.SUCCESS,
-        organization=organization,
+        actor=None,
         bureau=organization.home_bureau,
-        object_type="portal.organization",
-        object_id=str(organization.pk),
+        organization=organization,
     )
     return organization
+
+
+def bureau_seal_set(*, visibility: Visibility, bureau: Bureau, upload: Any) -> Bureau:
+    """A bureau admin uploads the bureau's seal, printed on the rankings and notices it issues."""
+    if not (visibility.is_operator or bureau.pk in visibility.bureau_ids_with({Role.BUREAU_ADMIN})):
+        raise PermissionDenied
+    _check_seal(upload)
+    _replace_seal(bureau, upload, ["seal"])
+    audit.record_for(bureau, action="seal_uploaded", actor=None, bureau=bureau)
+    return bureau

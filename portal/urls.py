@@ -36,6 +36,7 @@ urlpatterns = [
     ),
     path("bureaus/", views.bureau_list, name="bureau-list"),
     path("bureaus/<int:bureau_pk>/", views.bureau_detail, name="bureau-detail"),
+    path("bureaus/<int:bureau_pk>/seal/", document_views.bureau_seal_upload, name="bureau-seal"),
     path("audit/", views.audit_list, name="audit-list"),
     path(
         "organizations/<int:organization_pk>/seal/",

@@ -199,6 +199,8 @@ def bureau_detail(request: HttpRequest, bureau_pk: int) -> HttpResponse:
             "bureau": bureau,
             "children": selectors.bureau_children(bureau),
             "organizations": paginate(request, selectors.organization_list(bureau_id=bureau.pk)),
+            "is_bureau_admin": request.visibility.is_operator
+            or bureau.pk in request.visibility.bureau_ids_with({Role.BUREAU_ADMIN}),
         },
     )
 

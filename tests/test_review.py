@@ -1,5 +1,6 @@
 """Review and scoring: arithmetic, conflicts, blind scoring, caps, publicity, finalisation."""
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 
@@ -642,3 +643,36 @@ def test_the_publicity_form_cites_each_call_s_own_rule(client, world, leading_ca
     assert "004 §1.2" in page and "001 §三(四)" not in page
     page = client.get(f"/calls/{benchmark.pk}/review/").content.decode()
     assert "001 §三(四)" in page
+
+
+def test_a_bureau_admin_uploads_the_seal_its_ranking_carries(
+    client, world, scored_setup, django_capture_on_commit_callbacks
+):
+    from pypdf import PdfReader
+
+    from portal.models import DocumentBundle
+    from tests.test_documents import seal_png
+
+    application, review_round = scored_setup
+    for assignment in [a for a in assignments(review_round).values() if a.status == "assigned"]:
+        score(assignment.expert, assignment, FULL)
+    client.force_login(world.jm_manager)  # staff, not the bureau's admin
+    png = seal_png()
+    refused = client.post(f"/bureaus/{world.jm.pk}/seal/", {"seal": io.BytesIO(png)})
+    assert refused.status_code == 403
+    client.force_login(world.jm_admin)
+    assert "上传" in client.get(f"/bureaus/{world.jm.pk}/").content.decode()
+    upload = io.BytesIO(png)
+    upload.name = "seal.png"
+    assert client.post(f"/bureaus/{world.jm.pk}/seal/", {"seal": upload}).status_code == 302
+    with scopes_disabled():
+        world.jm.refresh_from_db()
+        assert world.jm.seal
+    client.force_login(world.jm_manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/rounds/{review_round.pk}/ranking.pdf")
+    with scopes_disabled():
+        bundle = DocumentBundle.objects.get(kind="ranking_table")
+    pages = PdfReader(bundle.file.path).pages
+    assert "未上传印章" not in pages[0].extract_text()
+    assert all(page.images for page in pages)  # the cross-page seal's slice on every page

@@ -626,6 +626,7 @@ OWN: list[Own] = [
     ),
     Own("organization-edit", "pj_applicant", _org("pj_maker")),
     Own("organization-seal", "pj_applicant", _org("pj_maker"), "post", 302),
+    Own("bureau-seal", "jm_admin", _bureau("jm"), "post", 302),
     Own("api-organization-detail", "pj_applicant", _org("pj_maker")),
     *(
         Own("bureau-detail", persona, _bureau(bureau))
