@@ -419,3 +419,70 @@ def test_foreign_staff_cannot_see_a_programme_funds(world, city_programme, as_us
     with as_user(world.gz_manager):
         assert not FundUse.objects.exists()
         assert not ProgrammeEvaluation.objects.exists()
+
+
+# --- pages ------------------------------------------------------------------------------------------
+def test_funds_page_refuses_a_use_past_the_ceiling_with_a_message(client, world, city_programme):
+    with scopes_disabled():
+        funded(world, city_programme, "1000.00")
+    client.force_login(world.jm_manager)
+    url = f"/pilots/programmes/{city_programme.pk}/funds/"
+    response = client.post(
+        url,
+        {
+            "action": "use",
+            "category": "platforms",
+            "amount_wan": "200.01",
+            "description": "行业平台",
+            "spent_on": "2024-06-01",
+        },
+    )
+    assert response.status_code == 200
+    assert "200.01" in response.content.decode()
+    with scopes_disabled():
+        assert not FundUse.objects.exists()
+    response = client.post(
+        url,
+        {
+            "action": "use",
+            "category": "platforms",
+            "amount_wan": "12.345",
+            "description": "行业平台",
+            "spent_on": "2024-06-01",
+        },
+    )
+    assert "two decimal places" in response.content.decode()
+    preview = client.get(f"{url}split/", {"category": "platforms", "amount_wan": "200.01"})
+    assert preview.status_code == 200 and "200.01" in preview.content.decode()
+    assert client.get(url).status_code == 200
+
+
+def test_running_bureau_may_not_release_funds_from_the_page(client, world, city_programme):
+    client.force_login(world.jm_manager)
+    response = client.post(f"/pilots/programmes/{city_programme.pk}/funds/", {"action": "release"})
+    assert response.status_code == 403
+
+
+def test_fund_uses_export_lists_the_uses(client, world, city_programme):
+    with scopes_disabled():
+        funded(world, city_programme, "1000.00")
+        use(world, city_programme, "transformation", "12.50")
+    client.force_login(world.gd_manager)
+    response = client.get(
+        f"/pilots/programmes/{city_programme.pk}/funds/uses/export/", {"format": "csv"}
+    )
+    text = response.content.decode("utf-8-sig")
+    assert response.status_code == 200 and "12.50" in text and "用途" in text
+
+
+def test_evaluations_page_records_the_province_review(client, world, county_programme):
+    with scopes_disabled():
+        evaluate(county_programme, world.pj_manager, "self")
+        evaluate(county_programme, world.jm_manager, "onsite")
+    client.force_login(world.gd_manager)
+    url = f"/pilots/programmes/{county_programme.pk}/evaluations/"
+    response = client.post(
+        url, {"action": "evaluate", "kind": "review", "outcome": "pass", "findings": "复核通过"}
+    )
+    assert response.status_code == 302
+    assert "复核通过" in client.get(url).content.decode()
