@@ -107,14 +107,14 @@ def messages_of(error: ValidationError) -> str:
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("-1", "greater than zero"),
-        ("0", "greater than zero"),
-        ("12.345", "two decimal places"),
-        ("十万", "as a number"),
-        ("NaN", "as a number"),
+        ("-1", "大于零"),
+        ("0", "大于零"),
+        ("12.345", "两位小数"),
+        ("十万", "输入数字"),
+        ("NaN", "输入数字"),
     ],
 )
-def test_bad_amounts_get_a_clear_message(value, message):
+def test_bad_amounts_get_a_clear_message_in_the_users_language(value, message):
     with pytest.raises(ValidationError) as caught:
         funds.wan(value)
     assert message in messages_of(caught.value)
@@ -230,7 +230,7 @@ def test_uses_cannot_pass_the_money_released(world, city_programme, unscoped):
     use(world, city_programme, "transformation", "80.00")
     with pytest.raises(ValidationError) as caught:
         use(world, city_programme, "transformation", "0.01")
-    assert "released" in messages_of(caught.value)
+    assert "超过已拨付" in messages_of(caught.value)
 
 
 def test_the_split_shows_shares_of_the_money_spent(world, city_programme, unscoped):
@@ -451,7 +451,7 @@ def test_funds_page_refuses_a_use_past_the_ceiling_with_a_message(client, world,
             "spent_on": "2024-06-01",
         },
     )
-    assert "two decimal places" in response.content.decode()
+    assert "两位小数" in response.content.decode()
     preview = client.get(f"{url}split/", {"category": "platforms", "amount_wan": "200.01"})
     assert preview.status_code == 200 and "200.01" in preview.content.decode()
     assert client.get(url).status_code == 200
