@@ -15,6 +15,7 @@ from .models import (
     LeadingUnit,
     PilotEnterprise,
     Product,
+    ProgrammeChange,
     ProgrammeEvaluation,
     ProgrammeTarget,
     ServiceProvider,
@@ -296,12 +297,21 @@ class RectificationForm(forms.Form):
 
 
 class ChangeRequestForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Change"), choices=ProgrammeChange.Kind.choices)
     summary = forms.CharField(
-        label=gettext_lazy("Change to the approved plan"),
-        help_text=gettext_lazy("The province approves changes to an approved plan (003 §六(三))."),
+        label=gettext_lazy("What changes"),
+        help_text=gettext_lazy(
+            "The province approves changes to an approved plan (003 §六(三)); the city files "
+            "changes to a county's list of pilot enterprises (002 §二.1)."
+        ),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
     )
+
+    def __init__(self, *args: Any, county: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not county:
+            self.fields["kind"].choices = [ProgrammeChange.Kind.choices[0]]
 
 
 class ChangeDecisionForm(forms.Form):

@@ -96,7 +96,12 @@ class AllianceMember(models.Model):
 
 
 class BenchmarkTitle(models.Model):
-    """A digital-transformation benchmark title (001 §四(一))."""
+    """A digital-transformation benchmark title (001 §四(一)); revoked for serious dishonesty
+    (001 §四(五): 对存在严重失信行为的企业，经核实属实的撤销称号)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        REVOKED = "revoked", _("revoked")
 
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="benchmark_titles"
@@ -107,6 +112,10 @@ class BenchmarkTitle(models.Model):
         "applications.Application", on_delete=models.PROTECT, related_name="benchmark_title"
     )
     awarded_at = models.DateTimeField(_("awarded at"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    revocation_reason = models.TextField(_("reason for revocation"), blank=True)
 
     objects = VisibleManager()
 
@@ -774,8 +783,13 @@ class ProgrammeEvaluation(models.Model):
 
 
 class ProgrammeChange(models.Model):
-    """A change to an approved plan: the running bureau asks, the approving bureau decides
-    (003 §六(三): 如调整需报省工业和信息化厅批准同意)."""
+    """A change the running bureau asks for. To the approved plan: the approving bureau decides
+    (003 §六(三): 如调整需报省工业和信息化厅批准同意). To a county's list of pilot enterprises: the
+    city over the county files it (002 §二.1: 确需调整的需经所在设区市工信主管部门备案同意)."""
+
+    class Kind(models.TextChoices):
+        PLAN = "plan", _("change to the approved plan")
+        ENTERPRISE_LIST = "enterprise_list", _("change to the list of pilot enterprises")
 
     class Status(models.TextChoices):
         REQUESTED = "requested", _("requested")
@@ -783,6 +797,7 @@ class ProgrammeChange(models.Model):
         REJECTED = "rejected", _("rejected")
 
     programme = models.ForeignKey(PilotProgramme, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PLAN)
     summary = models.TextField(_("change requested"), max_length=5000)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.REQUESTED

@@ -5,6 +5,7 @@ from portal.visibility import Visibility
 from .models import (
     PilotEnterprise,
     PilotProgramme,
+    ProgrammeChange,
     TaskBookSignature,
 )
 
@@ -66,3 +67,12 @@ def evaluation_kinds_for(visibility: Visibility, programme: PilotProgramme) -> l
     elif visibility.works_for(programme.approving_bureau_id):
         kinds += [Kind.MID_TERM.value, Kind.FINAL.value]
     return list(dict.fromkeys(kinds))
+
+
+def can_decide_change(visibility: Visibility, change: ProgrammeChange) -> bool:
+    """The approving bureau decides plan changes (003 §六(三)); the city over a county files
+    changes to its list of pilot enterprises (002 §二.1)."""
+    programme = change.programme
+    if change.kind == ProgrammeChange.Kind.ENTERPRISE_LIST:
+        return visibility.works_for(programme.bureau.parent_id)
+    return visibility.works_for(programme.approving_bureau_id)

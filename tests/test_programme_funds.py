@@ -486,3 +486,83 @@ def test_evaluations_page_records_the_province_review(client, world, county_prog
     )
     assert response.status_code == 302
     assert "复核通过" in client.get(url).content.decode()
+
+
+# --- enterprise-list changes (002 §二.1) and benchmark titles (001 §四(五)) ----------------------------
+def test_county_enterprise_list_changes_are_filed_by_the_city_002_2_1(
+    world, county_programme, city_programme, unscoped
+):
+    change = programme_evaluations.programme_change_request(
+        visibility=v(world.pj_manager),
+        programme=county_programme,
+        kind="enterprise_list",
+        summary="恒信五金厂退出，新增一家规上企业",
+        actor=world.pj_manager,
+    )
+    with pytest.raises(PermissionDenied):  # the province approves plans, the city files lists
+        programme_evaluations.programme_change_decide(
+            visibility=v(world.gd_manager),
+            change=change,
+            approve=True,
+            note="",
+            actor=world.gd_manager,
+        )
+    programme_evaluations.programme_change_decide(
+        visibility=v(world.jm_manager),
+        change=change,
+        approve=True,
+        note="备案",
+        actor=world.jm_manager,
+    )
+    assert ProgrammeChange.objects.get(pk=change.pk).status == "approved"
+    with pytest.raises(ValidationError):  # a city pilot has no county list to file
+        programme_evaluations.programme_change_request(
+            visibility=v(world.jm_manager),
+            programme=city_programme,
+            kind="enterprise_list",
+            summary="x",
+            actor=world.jm_manager,
+        )
+
+
+def test_a_benchmark_title_is_revoked_for_verified_dishonesty_with_its_reason_001_4_5(
+    world, unscoped
+):
+    from pilots.models import BenchmarkTitle
+    from pilots.services.titles import benchmark_title_revoke
+    from portal.models import StatusEvent
+
+    application = Application.objects.create(
+        call=make_call(world.jm, kind="benchmark", code="benchmark-jiangmen-2023"),
+        organization=world.pj_maker,
+        status="selected",
+        created_by=world.pj_applicant,
+    )
+    title = BenchmarkTitle.objects.create(
+        organization=world.pj_maker,
+        bureau=world.jm,
+        title="江门市制造业数字化转型标杆示范企业",
+        source_application=application,
+        awarded_at=timezone.now(),
+    )
+    with pytest.raises(PermissionDenied):
+        benchmark_title_revoke(
+            visibility=v(world.pj_manager), title=title, reason="x", actor=world.pj_manager
+        )
+    with pytest.raises(ValidationError):
+        benchmark_title_revoke(
+            visibility=v(world.jm_manager), title=title, reason=" ", actor=world.jm_manager
+        )
+    benchmark_title_revoke(
+        visibility=v(world.jm_manager),
+        title=title,
+        reason="申报材料弄虚作假，经核实属实",
+        actor=world.jm_manager,
+    )
+    title.refresh_from_db()
+    assert title.status == "revoked" and "弄虚作假" in title.revocation_reason
+    assert StatusEvent.objects.filter(subject_id=title.pk, to_status="revoked").exists()
+    with pytest.raises(ValidationError):
+        benchmark_title_revoke(
+            visibility=v(world.jm_manager), title=title, reason="再次", actor=world.jm_manager
+        )

@@ -902,7 +902,7 @@ OWN: list[Own] = [
         _pk("programme_pk", "programme"),
         "post",
         302,
-        data=lambda own: {"action": "change", "summary": "调整细分行业"},
+        data=lambda own: {"action": "change", "kind": "plan", "summary": "调整细分行业"},
         on="change",
     ),
 ]

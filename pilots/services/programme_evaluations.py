@@ -15,11 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import audit, deadlines, workflow
-from portal.models import User
+from portal.models import Bureau, User
 from portal.visibility import Visibility
 
 from ..models import PilotProgramme, ProgrammeChange, ProgrammeEvaluation
-from ..permissions import can_approve_programme, can_set_targets, evaluation_kinds_for
+from ..permissions import can_decide_change, can_set_targets, evaluation_kinds_for
 from ..selectors import programme_table
 
 RECTIFICATION_MONTHS = 2  # 整改期限二个月 (002 §七.3), calendar months
@@ -191,12 +191,27 @@ def programme_rectification_report(
 
 
 def programme_change_request(
-    *, visibility: Visibility, programme: PilotProgramme, summary: str, actor: User
+    *,
+    visibility: Visibility,
+    programme: PilotProgramme,
+    summary: str,
+    actor: User,
+    kind: str = ProgrammeChange.Kind.PLAN,
 ) -> ProgrammeChange:
-    """The running bureau asks to change its approved plan (003 §六(三))."""
+    """The running bureau asks to change its approved plan (003 §六(三)) or, for a county pilot,
+    its list of pilot enterprises (002 §二.1)."""
     if not can_set_targets(visibility, programme):
         raise PermissionDenied
-    change = ProgrammeChange(programme=programme, summary=summary.strip(), requested_by=actor)
+    if (
+        kind == ProgrammeChange.Kind.ENTERPRISE_LIST
+        and programme.bureau.level != Bureau.Level.COUNTY
+    ):
+        raise ValidationError(
+            {"kind": _("Only a county pilot files changes to its enterprise list with the city.")}
+        )
+    change = ProgrammeChange(
+        programme=programme, kind=kind, summary=summary.strip(), requested_by=actor
+    )
     change.full_clean()
     change.save()
     audit.record_for(
@@ -214,13 +229,14 @@ def programme_change_decide(
     note: str,
     actor: User,
 ) -> ProgrammeChange:
-    """The approving bureau approves or rejects a requested change (003 §六(三))."""
+    """The approving bureau approves or rejects a plan change (003 §六(三)); the city files or
+    refuses a county's enterprise-list change (002 §二.1)."""
     change = (
         ProgrammeChange.objects.select_for_update()
         .select_related("programme__bureau")
         .get(pk=change.pk)
     )
-    if not can_approve_programme(visibility, change.programme):
+    if not can_decide_change(visibility, change):
         raise PermissionDenied
     if change.status != ProgrammeChange.Status.REQUESTED:
         raise ValidationError(_("This change has already been decided."), code="decided")

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from portal.models import Bureau
 from portal.visibility import visible_or_404
 
 from .. import permissions, selectors
@@ -30,9 +31,14 @@ def programme_evaluations(request: HttpRequest, programme_pk: int) -> HttpRespon
     post = request.POST if request.method == "POST" else None
     form = EvaluationForm(post if action == "evaluate" else None, kinds=kinds)
     rectification_form = RectificationForm(post if action == "rectify" else None)
-    change_form = ChangeRequestForm(post if action == "change" else None)
+    county = programme.bureau.level == Bureau.Level.COUNTY
+    change_form = ChangeRequestForm(post if action == "change" else None, county=county)
     decision_form = ChangeDecisionForm(post if action == "decide" else None)
-    allowed = {"evaluate": bool(kinds), "rectify": running, "change": running, "decide": approving}
+    changes = list(programme.changes.select_related("requested_by"))
+    for change in changes:
+        change.can_decide = permissions.can_decide_change(visibility, change)  # type: ignore[attr-defined]
+    deciding = approving or (county and visibility.works_for(programme.bureau.parent_id))
+    allowed = {"evaluate": bool(kinds), "rectify": running, "change": running, "decide": deciding}
     if request.method == "POST" and not allowed.get(action or ""):
         raise PermissionDenied
     try:
@@ -59,8 +65,8 @@ def programme_evaluations(request: HttpRequest, programme_pk: int) -> HttpRespon
             services.programme_change_request(
                 visibility=visibility,
                 programme=programme,
-                summary=change_form.cleaned_data["summary"],
                 actor=request.user,
+                **change_form.cleaned_data,
             )
             messages.success(request, _("The change is sent for approval."))
             return redirect("programme-evaluations", programme_pk=programme.pk)
@@ -91,7 +97,7 @@ def programme_evaluations(request: HttpRequest, programme_pk: int) -> HttpRespon
         {
             "programme": programme,
             "evaluations": programme.evaluations.select_related("evaluated_by"),
-            "changes": programme.changes.select_related("requested_by"),
+            "changes": changes,
             "rows": selectors.programme_table(programme),
             "form": form if kinds else None,
             "rectification_form": rectification_form,
