@@ -34,7 +34,7 @@ def programme_evaluations(request: HttpRequest, programme_pk: int) -> HttpRespon
     county = programme.bureau.level == Bureau.Level.COUNTY
     change_form = ChangeRequestForm(post if action == "change" else None, county=county)
     decision_form = ChangeDecisionForm(post if action == "decide" else None)
-    changes = list(programme.changes.select_related("requested_by"))
+    changes = list(programme.changes.select_related("requested_by", "programme__bureau"))
     for change in changes:
         change.can_decide = permissions.can_decide_change(visibility, change)  # type: ignore[attr-defined]
     deciding = approving or (county and visibility.works_for(programme.bureau.parent_id))
