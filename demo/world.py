@@ -380,3 +380,100 @@ def build_demo_pilot(world: World) -> None:
         budget_wan="12.50",
         product=box,
     )
+    build_demo_programme(world)
+
+
+def build_demo_programme(world: World) -> None:
+    """Jiangmen's city pilot, approved by the province fourteen months ago: targets, a passed
+    mid-term evaluation, its allocation with the first tranche (80%) released and a few fund uses,
+    so the evaluation and funds pages show content (003 §四, §五)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from applications.models import Application, Call, CallTemplate
+    from pilots.models import PilotProgramme, ProgrammeTarget
+    from pilots.services import funds, programme_evaluations
+    from pilots.services.programme_evaluations import add_months
+    from portal.visibility import Visibility
+
+    now = timezone.now()
+    approved = now - timedelta(days=430)
+    template = CallTemplate.objects.filter(kind="city_plan").order_by("-version").first()
+    if template is None:
+        return
+    call = Call.objects.create(
+        bureau=world.gd,
+        document_number="粤工信融合函〔2023〕38号",
+        title="广东省中小企业数字化转型城市试点申报",
+        kind=Call.Kind.CITY_PLAN,
+        template=template,
+        sub_industries=[],
+        opens_at=approved - timedelta(days=60),
+        closes_at=approved - timedelta(days=30),
+        status=Call.Status.CLOSED,
+        published_at=approved - timedelta(days=60),
+    )
+    application = Application.objects.create(
+        call=call,
+        organization=world.jm_institute,
+        status="selected",
+        created_by=world.jm_manager,
+        submitted_at=approved - timedelta(days=31),
+    )
+    start = timezone.localdate(approved)
+    programme = PilotProgramme.objects.create(
+        name="江门市中小企业数字化转型城市试点（演示）",
+        bureau=world.jm,
+        approving_bureau=world.gd,
+        source_application=application,
+        approved_at=approved,
+        sub_industries=["五金制品及零配件", "绿色环保消费品加工制造"],
+        starts_on=start,
+        ends_on=add_months(start, 24) - timedelta(days=1),
+    )
+    for year, value in ((start.year, 150), (start.year + 1, 350)):
+        ProgrammeTarget.objects.create(
+            programme=programme, year=year, metric=ProgrammeTarget.Metric.TRANSFORMED, value=value
+        )
+    province, city = Visibility.for_user(world.gd_manager), Visibility.for_user(world.jm_manager)
+    funds.fund_allocate(
+        visibility=province,
+        programme=programme,
+        amount_wan=Decimal("3000.00"),
+        tier="第一档",
+        actor=world.gd_manager,
+    )
+    funds.tranche_release(visibility=province, programme=programme, actor=world.gd_manager)
+    for category, amount, description, month in (
+        ("transformation", "860.00", "首批 120 家企业“小快轻准”产品改造补助", 2),
+        ("transformation", "415.50", "五金制品产业链设备联网与数据采集补助", 5),
+        ("platforms", "280.00", "五金产业链数字化转型行业平台建设", 6),
+        ("platforms", "96.00", "数字化转型咨询诊断与人才培训服务", 9),
+    ):
+        funds.fund_use_record(
+            visibility=city,
+            programme=programme,
+            category=category,
+            amount_wan=amount,
+            description=description,
+            spent_on=add_months(start, month),
+            actor=world.jm_manager,
+        )
+    programme_evaluations.programme_evaluation_record(
+        visibility=city,
+        programme=programme,
+        kind="self",
+        outcome="pass",
+        findings="第一年绩效自评：改造企业数达到年度目标，行业平台上线试运行。",
+        actor=world.jm_manager,
+    )
+    programme_evaluations.programme_evaluation_record(
+        visibility=province,
+        programme=programme,
+        kind="mid_term",
+        outcome="pass",
+        findings="中期绩效评价通过：可拨付其余 20% 奖补资金。",
+        actor=world.gd_manager,
+    )

@@ -24,3 +24,31 @@ ACCEPTANCE_DUE = register(
         default_offsets=(3, 1, 0),
     )
 )
+
+
+def rectification_recipients(deadline: Deadline) -> list[int]:
+    """Staff of the bureau running the programme, while the rectification is open."""
+    from portal.models import BUREAU_ROLES
+    from portal.selectors import bureau_user_ids
+
+    from .models import ProgrammeEvaluation
+
+    evaluation = (
+        ProgrammeEvaluation.objects.filter(
+            pk=deadline.subject_id, status=ProgrammeEvaluation.Status.RECTIFYING
+        )
+        .select_related("programme")
+        .first()
+    )
+    return bureau_user_ids(evaluation.programme.bureau_id, BUREAU_ROLES) if evaluation else []
+
+
+# Rectification within two (calendar) months of the city's on-site evaluation (002 §七.3).
+PROGRAMME_RECTIFICATION_DUE = register(
+    DeadlineKind(
+        code="programme_rectification_due",
+        label=lambda: str(_("Programme rectification due")),
+        recipients=rectification_recipients,
+        default_offsets=(14, 7, 1, 0),
+    )
+)

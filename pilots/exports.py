@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from portal import exporters
 
-from .models import DemandList, DemandRow, Product
+from .models import DemandList, DemandRow, FundUse, PilotProgramme, Product
 
 
 @exporters.register
@@ -73,3 +73,34 @@ class DemandListExporter(exporters.Exporter):
                     float(product.price_wan) if product else None,
                     product.provider.name if product else "",
                 ]
+
+
+@exporters.register
+class FundUseExporter(exporters.Exporter):
+    """A programme's fund uses by category (003 §四(二)), amounts in 万元."""
+
+    identifier = "fund_uses"
+    column_widths = (12, 24, 14, 40, 30)
+
+    def __init__(self, *, programme: PilotProgramme, uses: list[FundUse]) -> None:
+        self.programme, self.uses = programme, uses
+
+    def filename(self) -> str:
+        return f"{_('Fund uses')}-{self.programme.name}"
+
+    def title_rows(self) -> Iterable[Sequence[Any]]:
+        return [[self.programme.name], [_("Unit: 10k yuan")]]
+
+    def headers(self) -> Sequence[Any]:
+        return [_("Date"), _("Category"), _("Amount (10k yuan)"), _("Description"), _("Enterprise")]
+
+    def iterate_list(self) -> Iterable[Sequence[Any]]:
+        for use in self.uses:
+            subsidy = getattr(use, "subsidy", None)
+            yield [
+                use.spent_on.isoformat(),
+                use.get_category_display(),
+                use.amount_wan,
+                use.description,
+                subsidy.enterprise.organization.name if subsidy else "",
+            ]

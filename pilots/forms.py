@@ -10,9 +10,13 @@ from portal.templatetags.portal_tags import join_list
 from .models import (
     Contract,
     DemandRow,
+    EnterpriseSubsidy,
+    FundUse,
     LeadingUnit,
     PilotEnterprise,
     Product,
+    ProgrammeChange,
+    ProgrammeEvaluation,
     ProgrammeTarget,
     ServiceProvider,
 )
@@ -256,3 +260,108 @@ class DemandRowForm(forms.ModelForm):
 ContractItemFormSet = forms.formset_factory(
     ContractItemForm, extra=3, max_num=50, validate_max=True, absolute_max=60
 )
+
+
+# --- programme evaluations and funds (issue 11) ----------------------------------------------------
+DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+WAN_INPUT = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+
+def wan_field(label: Any, **kwargs: Any) -> forms.CharField:
+    """An amount in 万元 as typed; the service says what is wrong with it (sign, precision)."""
+    return forms.CharField(label=label, max_length=20, widget=WAN_INPUT, **kwargs)
+
+
+class EvaluationForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Evaluation"))
+    outcome = forms.ChoiceField(
+        label=gettext_lazy("Outcome"), choices=ProgrammeEvaluation.Outcome.choices
+    )
+    findings = forms.CharField(
+        label=gettext_lazy("Findings"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
+    )
+
+    def __init__(self, *args: Any, kinds: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labels = dict(ProgrammeEvaluation.Kind.choices)
+        self.fields["kind"].choices = [(kind, labels[kind]) for kind in kinds]
+
+
+class RectificationForm(forms.Form):
+    evaluation = forms.IntegerField(widget=forms.HiddenInput)
+    report = forms.CharField(
+        label=gettext_lazy("What was rectified"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+
+
+class ChangeRequestForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Change"), choices=ProgrammeChange.Kind.choices)
+    summary = forms.CharField(
+        label=gettext_lazy("What changes"),
+        help_text=gettext_lazy(
+            "The province approves changes to an approved plan (003 §六(三)); the city files "
+            "changes to a county's list of pilot enterprises (002 §二.1)."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+    )
+
+    def __init__(self, *args: Any, county: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not county:
+            self.fields["kind"].choices = [ProgrammeChange.Kind.choices[0]]
+
+
+class ChangeDecisionForm(forms.Form):
+    change = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        label=gettext_lazy("Decision"),
+        choices=[("approve", gettext_lazy("Approve")), ("reject", gettext_lazy("Reject"))],
+    )
+    note = forms.CharField(label=gettext_lazy("Reason"), required=False, max_length=2000)
+
+
+class AllocationForm(forms.Form):
+    amount_wan = wan_field(gettext_lazy("Allocation (10k yuan)"))
+    tier = forms.CharField(label=gettext_lazy("Tier"), required=False, max_length=50)
+    subsidy_share = forms.CharField(
+        label=gettext_lazy("Subsidy share of the verified cost"),
+        help_text=gettext_lazy("0.30 pays 30% (Jiangmen 2024 project-subsidy notice)."),
+        max_length=6,
+        initial="0.30",
+    )
+    cap_general_wan = wan_field(gettext_lazy("Cap for a general project (10k yuan)"), initial="30")
+    cap_benchmark_wan = wan_field(
+        gettext_lazy("Cap for a benchmark project (10k yuan)"), initial="50"
+    )
+
+
+class FundUseForm(forms.Form):
+    category = forms.ChoiceField(label=gettext_lazy("Category"), choices=FundUse.Category.choices)
+    amount_wan = wan_field(gettext_lazy("Amount (10k yuan)"))
+    description = forms.CharField(label=gettext_lazy("Description"), max_length=300)
+    spent_on = forms.DateField(label=gettext_lazy("Date"), widget=DATE_INPUT)
+
+
+class SubsidyForm(forms.Form):
+    enterprise = forms.ModelChoiceField(
+        label=gettext_lazy("Pilot enterprise"), queryset=PilotEnterprise.objects.none()
+    )
+    project_class = forms.ChoiceField(
+        label=gettext_lazy("Project class"), choices=EnterpriseSubsidy.ProjectClass.choices
+    )
+    verified_cost_wan = wan_field(gettext_lazy("Verified cost excluding tax (10k yuan)"))
+    special_funds = forms.BooleanField(
+        label=gettext_lazy("The project has central or provincial special funds"),
+        help_text=gettext_lazy("Such a project is not subsidised again (001 §二(四))."),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, enterprises: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["enterprise"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = enterprises
+        field.label_from_instance = lambda e: e.organization.name

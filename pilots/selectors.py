@@ -1,15 +1,17 @@
 """Reads of pilot execution, inside the caller's scope; the progress table in a fixed number of
 queries whatever the number of enterprises."""
 
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from portal.models import BUREAU_ROLES, Bureau
 from portal.visibility import Visibility
 
 from .assessment import TARGET_LEVEL
-from .models import Assessment, LeadingUnit, PilotEnterprise, PilotProgramme
+from .models import Assessment, FundUse, LeadingUnit, PilotEnterprise, PilotProgramme
 
 
 def _reached(kind: str) -> Exists:
@@ -138,3 +140,101 @@ def counting_assessment(enterprise: PilotEnterprise, stage: str) -> Assessment |
     """The on-site assessment counts when there is one; otherwise the self-assessment."""
     found = {a.kind: a for a in enterprise.assessments.filter(stage=stage)}
     return found.get(Assessment.Kind.ONSITE) or found.get(Assessment.Kind.SELF)
+
+
+# --- funds (003 §四) -------------------------------------------------------------------------------
+FIRST_TRANCHE_SHARE = Decimal("0.80")  # 先拨付80%的专项资金 (003 §四(一)2)
+TRANSFORMATION_FLOOR = Decimal("0.80")  # 不低于80%的奖补资金开展中小企业数字化改造 (003 §四(二))
+PLATFORMS_CEILING = Decimal("0.20")  # 不高于20%的资金 on platforms and services (003 §四(二))
+CENT = Decimal("0.01")  # amounts are kept in 万元 to two places
+
+
+@dataclass(frozen=True)
+class FundSplit:
+    """Where a programme's money stands: allocation, released tranches, uses by category and the
+    shares of the allocation they take (003 §四(二))."""
+
+    allocation: Decimal
+    released: Decimal
+    transformation: Decimal
+    platforms: Decimal
+
+    @property
+    def spent(self) -> Decimal:
+        return self.transformation + self.platforms
+
+    @property
+    def platforms_ceiling(self) -> Decimal:
+        return (self.allocation * PLATFORMS_CEILING).quantize(CENT)
+
+    @property
+    def platforms_headroom(self) -> Decimal:
+        return max(self.platforms_ceiling - self.platforms, Decimal("0"))
+
+    @property
+    def unspent(self) -> Decimal:
+        return self.released - self.spent
+
+    def share(self, amount: Decimal) -> Decimal:
+        """``amount`` as a percentage of the money spent so far."""
+        return (100 * amount / self.spent).quantize(Decimal("0.1")) if self.spent else Decimal(0)
+
+    @property
+    def transformation_share(self) -> Decimal:
+        return self.share(self.transformation)
+
+    @property
+    def platforms_share(self) -> Decimal:
+        return self.share(self.platforms)
+
+    @property
+    def platforms_ok(self) -> bool:
+        return self.platforms <= self.platforms_ceiling
+
+    @property
+    def transformation_ok(self) -> bool:
+        """At least 80% of the allocation can still go to transformation."""
+        return self.allocation - self.platforms >= self.allocation * TRANSFORMATION_FLOOR
+
+    def with_use(self, category: str, amount: Decimal) -> "FundSplit":
+        """The split after one more use of ``amount`` in ``category``."""
+        if category == FundUse.Category.PLATFORMS:
+            return FundSplit(
+                self.allocation, self.released, self.transformation, self.platforms + amount
+            )
+        return FundSplit(
+            self.allocation, self.released, self.transformation + amount, self.platforms
+        )
+
+
+def fund_split(programme: PilotProgramme) -> FundSplit:
+    """The programme's split now, read from its allocation, tranches and uses."""
+    fund = getattr(programme, "fund", None)
+    released = programme.tranches.aggregate(total=Sum("amount_wan"))["total"] or Decimal(0)
+    by_category = dict(
+        programme.uses.values("category")
+        .annotate(total=Sum("amount_wan"))
+        .values_list("category", "total")
+    )
+    return FundSplit(
+        allocation=fund.amount_wan if fund is not None else Decimal(0),
+        released=released,
+        transformation=by_category.get(FundUse.Category.TRANSFORMATION, Decimal(0)),
+        platforms=by_category.get(FundUse.Category.PLATFORMS, Decimal(0)),
+    )
+
+
+def passed_evaluation(programme: PilotProgramme) -> Any:
+    """The latest passed evaluation that releases the rest of the funds: the province's review of
+    a county pilot, the mid-term or final evaluation of a city pilot (003 §四(一)2, 002 §七.3)."""
+    from .models import ProgrammeEvaluation
+
+    Kind = ProgrammeEvaluation.Kind
+    return (
+        programme.evaluations.filter(
+            outcome=ProgrammeEvaluation.Outcome.PASS,
+            kind__in=[Kind.REVIEW, Kind.MID_TERM, Kind.FINAL],
+        )
+        .order_by("-evaluated_at", "-pk")
+        .first()
+    )

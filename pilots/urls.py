@@ -1,6 +1,15 @@
 from django.urls import path
 
-from .views import alliances, catalogue, enrolment, programmes, records, transformation
+from .views import (
+    alliances,
+    catalogue,
+    enrolment,
+    funds,
+    programme_evaluations,
+    programmes,
+    records,
+    transformation,
+)
 
 urlpatterns = [
     path("pilots/enterprises/", enrolment.enterprise_list, name="enterprise-list"),
@@ -91,5 +100,25 @@ urlpatterns = [
         "pilots/programmes/<int:programme_pk>/",
         programmes.programme_detail,
         name="programme-detail",
+    ),
+    path(
+        "pilots/programmes/<int:programme_pk>/evaluations/",
+        programme_evaluations.programme_evaluations,
+        name="programme-evaluations",
+    ),
+    path(
+        "pilots/programmes/<int:programme_pk>/funds/",
+        funds.programme_funds,
+        name="programme-funds",
+    ),
+    path(
+        "pilots/programmes/<int:programme_pk>/funds/split/",
+        funds.programme_fund_split,
+        name="programme-fund-split",
+    ),
+    path(
+        "pilots/programmes/<int:programme_pk>/funds/uses/export/",
+        funds.programme_fund_uses_export,
+        name="programme-fund-uses-export",
     ),
 ]

@@ -20,10 +20,16 @@ from .models import (
     EnrolmentRequest,
     EnterpriseFileRevision,
     EnterpriseFileSection,
+    EnterpriseSubsidy,
+    FundTranche,
+    FundUse,
     LeadingUnit,
     PilotEnterprise,
     PilotProgramme,
     Product,
+    ProgrammeChange,
+    ProgrammeEvaluation,
+    ProgrammeFund,
     ProgrammeTarget,
     ServiceProvider,
     TaskBook,
@@ -39,6 +45,15 @@ def pilot_enterprise_q(v: Visibility, prefix: str = "") -> Q:
         Q(**{f"{p}organization_id__in": v.organization_ids})
         | Q(**{f"{p}leading_unit__organization_id__in": v.organization_ids})
         | Q(**{f"{p}bureau_id__in": v.staff_bureau_ids})
+    )
+
+
+def programme_q(v: Visibility, prefix: str = "") -> Q:
+    """A pilot programme: staff of the bureau running it and of the bureau that approved it, and
+    the bureaus above them."""
+    p = prefix
+    return Q(**{f"{p}bureau_id__in": v.staff_bureau_ids}) | Q(
+        **{f"{p}approving_bureau_id__in": v.staff_bureau_ids}
     )
 
 
@@ -117,16 +132,16 @@ def register_rules() -> None:
         register(model, follows(PilotEnterprise, "enterprise__"))
     register(ContractItem, follows(PilotEnterprise, "contract__enterprise__"))
     register(TaskBookSignature, follows(PilotEnterprise, "task_book__enterprise__"))
-    register(
-        PilotProgramme,
-        lambda v: (
-            Q(bureau_id__in=v.staff_bureau_ids) | Q(approving_bureau_id__in=v.staff_bureau_ids)
-        ),
-    )
-    register(
+    register(PilotProgramme, programme_q, prefixed=True)
+    # Targets, evaluations, plan changes and funds follow their programme: the running bureau,
+    # the bureaus above it and the approving bureau (issue 11).
+    for model in (
         ProgrammeTarget,
-        lambda v: (
-            Q(programme__bureau_id__in=v.staff_bureau_ids)
-            | Q(programme__approving_bureau_id__in=v.staff_bureau_ids)
-        ),
-    )
+        ProgrammeEvaluation,
+        ProgrammeChange,
+        ProgrammeFund,
+        FundTranche,
+        FundUse,
+        EnterpriseSubsidy,
+    ):
+        register(model, follows(PilotProgramme, "programme__"))

@@ -151,3 +151,25 @@ def test_the_file_broker_keeps_its_state_under_var(tmp_path):
     options = json.loads(printed)
     for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         assert options[key].startswith(str(tmp_path)), key
+
+
+@pytest.mark.django_db
+def test_the_demo_programme_shows_its_evaluations_and_funds(client, settings):
+    """After `make run` the city and the province see Jiangmen's programme with its first tranche,
+    its fund uses and the split, and its passed mid-term evaluation (003 §四, §五)."""
+    from pilots.models import PilotProgramme
+    from portal.models import User
+    from portal.scoping import scopes_disabled
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    with scopes_disabled():
+        programme = PilotProgramme.objects.get(name__endswith="（演示）")
+    for username in ("jm_manager", "gd_manager"):
+        client.force_login(User.objects.get(username=username))
+        funds = client.get(f"/pilots/programmes/{programme.pk}/funds/").content.decode()
+        assert "2400.00" in funds and "行业平台" in funds and "376.00" in funds
+        evaluations = client.get(f"/pilots/programmes/{programme.pk}/evaluations/")
+        assert "中期绩效评价通过" in evaluations.content.decode()
+    client.force_login(User.objects.get(username="gz_manager"))
+    assert client.get(f"/pilots/programmes/{programme.pk}/funds/").status_code == 404

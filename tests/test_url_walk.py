@@ -877,8 +877,34 @@ OWN: list[Own] = [
         302,
     ),
     *(
-        Own("programme-detail", persona, _pk("programme_pk", "programme"))
-        for persona in ("jm_manager", "gd_manager")
+        Own(url, persona, _pk("programme_pk", "programme"))
+        for url in (
+            "programme-detail",
+            "programme-evaluations",
+            "programme-funds",
+            "programme-fund-split",
+            "programme-fund-uses-export",
+        )
+        for persona in ("jm_manager", "gd_manager")  # the running and the approving bureau
+    ),
+    # A use is recorded by the running bureau; a tranche released by the approving one (003 §四).
+    Own(
+        "programme-funds",
+        "gd_manager",
+        _pk("programme_pk", "programme"),
+        "post",
+        302,
+        data=lambda own: {"action": "release"},
+        on="release",
+    ),
+    Own(
+        "programme-evaluations",
+        "jm_manager",
+        _pk("programme_pk", "programme"),
+        "post",
+        302,
+        data=lambda own: {"action": "change", "kind": "plan", "summary": "调整细分行业"},
+        on="change",
     ),
 ]
 
