@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from applications.models import Application, Call
 from portal.models import Bureau
@@ -350,8 +351,8 @@ class QuarterlyEvaluation(models.Model):
     """The working group's quarterly evaluation of a leading unit (004 §3.2)."""
 
     class Outcome(models.TextChoices):
-        PASSED = "passed", _("passed")
-        FAILED = "failed", _("failed")
+        PASSED = "passed", pgettext_lazy("evaluation outcome", "passed")
+        FAILED = "failed", pgettext_lazy("evaluation outcome", "failed")
         ABSENT = "absent", _("did not take part")  # 004 §4.4.2
 
     leading_unit = models.ForeignKey(
