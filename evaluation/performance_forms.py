@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from .models import Sanction
 
@@ -86,7 +86,7 @@ class RemovalForm(forms.Form):
 
 class DecisionForm(forms.Form):
     sanction = forms.IntegerField(widget=forms.HiddenInput)
-    note = forms.CharField(label=gettext_lazy("Decision"), max_length=5000)
+    note = forms.CharField(label=pgettext_lazy("sanction", "Decision"), max_length=5000)
     rectify_by = forms.DateField(
         label=gettext_lazy("New rectification date"), required=False, widget=DATE_WIDGET
     )
