@@ -395,7 +395,7 @@ def build_demo_performance(world: World, unit: Any, provider: Any) -> None:
     from django.utils import timezone
     from pypdf import PdfWriter
 
-    from evaluation import performance
+    from evaluation import performance, performance_outcomes
     from pilots.models import LeadingUnit, PilotEnterprise
     from portal.visibility import Visibility
 
@@ -452,7 +452,7 @@ def build_demo_performance(world: World, unit: Any, provider: Any) -> None:
         k: str(v) for k, v in performance.suggested_scores(unit, year, quarter, definition).items()
     }
     scores.update(completed="20", effect="15", capability="12")
-    performance.evaluation_record(
+    performance_outcomes.evaluation_record(
         visibility=staff,
         unit=unit,
         year=year,

@@ -43,6 +43,6 @@ class EvaluationConfig(AppConfig):
         # A removed leading unit may not apply again to that bureau's calls (004 §4.4).
         from applications.services import register_eligibility_check
 
-        from .performance import removed_unit_refusal
+        from .performance_outcomes import removed_unit_refusal
 
         register_eligibility_check(removed_unit_refusal)

@@ -53,7 +53,7 @@ def rectification_recipients(deadline: Deadline) -> list[int]:
 
 
 def rectification_due_action(deadline: Deadline) -> None:
-    from .performance import rectification_overdue
+    from .performance_outcomes import rectification_overdue
 
     rectification_overdue(deadline.subject_id)
 

@@ -2,6 +2,7 @@
 reports and timeline (004 §3, §4), and the enterprises' satisfaction ratings (002 §三.3)."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -17,7 +18,7 @@ from pilots.models import LeadingUnit, PilotEnterprise, ServiceProvider
 from portal.params import int_param
 from portal.visibility import visible_or_404
 
-from . import performance
+from . import performance, performance_outcomes
 from .models import QuarterlyEvaluation, QuarterlyReport, Sanction, SatisfactionRating
 from .performance_forms import (
     CriticismForm,
@@ -132,7 +133,7 @@ def _post_criticise(request: HttpRequest, unit: LeadingUnit) -> str:
     form = CriticismForm(request.POST, request.FILES)
     if not form.is_valid():
         raise ValidationError(_form_errors(form))
-    performance.criticism_order(
+    performance_outcomes.criticism_order(
         visibility=request.visibility.resolve(),
         unit=unit,
         grounds=form.cleaned_data["grounds"],
@@ -148,7 +149,7 @@ def _post_propose_removal(request: HttpRequest, unit: LeadingUnit) -> str:
     form = RemovalForm(request.POST, request.FILES)
     if not form.is_valid():
         raise ValidationError(_form_errors(form))
-    performance.removal_propose(
+    performance_outcomes.removal_propose(
         visibility=request.visibility.resolve(),
         unit=unit,
         grounds=form.cleaned_data["grounds"],
@@ -172,7 +173,7 @@ def _decision(request: HttpRequest, unit: LeadingUnit) -> tuple[Sanction, dict[s
 def _post_decide_removal(request: HttpRequest, unit: LeadingUnit) -> str:
     sanction, data = _decision(request, unit)
     confirm = request.POST.get("decision") == "confirm"
-    performance.removal_decide(
+    performance_outcomes.removal_decide(
         visibility=request.visibility.resolve(),
         sanction=sanction,
         confirm=confirm,
@@ -184,7 +185,7 @@ def _post_decide_removal(request: HttpRequest, unit: LeadingUnit) -> str:
 
 def _post_decide_rectification(request: HttpRequest, unit: LeadingUnit) -> str:
     sanction, data = _decision(request, unit)
-    performance.rectification_decide(
+    performance_outcomes.rectification_decide(
         visibility=request.visibility.resolve(),
         sanction=sanction,
         action=request.POST.get("decision", ""),
@@ -266,7 +267,11 @@ def performance_unit(request: HttpRequest, unit_pk: int) -> HttpResponse:
             "report_form": ReportForm(
                 initial={"year": year, "quarter": quarter, "solutions": 0, **figures}
             ),
-            "criticism_form": CriticismForm(),
+            "criticism_form": CriticismForm(
+                initial={
+                    "rectify_by": today + timedelta(days=performance_outcomes.RECTIFICATION_DAYS)
+                }
+            ),
             "removal_form": RemovalForm(),
             "figures": figures,
             "satisfaction": performance.unit_satisfaction(unit),
@@ -300,7 +305,7 @@ def performance_evaluate(request: HttpRequest, unit_pk: int) -> HttpResponse:
         try:
             if not form.is_valid():
                 raise ValidationError(_form_errors(form))
-            evaluation = performance.evaluation_record(
+            evaluation = performance_outcomes.evaluation_record(
                 visibility=request.visibility.resolve(),
                 unit=unit,
                 year=year,

@@ -10,10 +10,11 @@ from django.utils import timezone
 
 from applications.services import application_start
 from evaluation import performance as services
+from evaluation import performance_outcomes as outcomes
 from evaluation.models import QuarterlyEvaluation, QuarterlyReport, Sanction
 from pilots.models import LeadingUnit, PilotEnterprise, ServiceProvider
-from portal.deadlines import run_due_actions
-from portal.models import Deadline, Notification, StatusEvent
+from portal.deadlines import plan_reminders, run_due_actions
+from portal.models import Deadline, Notification, Reminder, StatusEvent
 from portal.scoping import scopes_disabled, visibility_scope
 from portal.uscc import with_check_digit
 from portal.visibility import Visibility
@@ -42,7 +43,7 @@ def as_(user):
 def evaluate(world, unit, year, quarter, scores=PASSING, absent=False, user=None):
     user = user or world.jm_manager
     with visibility_scope(as_(user)):
-        return services.evaluation_record(
+        return outcomes.evaluation_record(
             visibility=as_(user),
             unit=unit,
             year=year,
@@ -92,7 +93,7 @@ def test_a_manager_confirms_removal_and_the_unit_cannot_apply_again_004_4_4(worl
     evaluate(world, unit, 2025, 4, FAILING)
     [proposal] = removal_proposals(unit)
     with visibility_scope(as_(world.jm_reviewer)), pytest.raises(PermissionDenied):
-        services.removal_decide(
+        outcomes.removal_decide(
             visibility=as_(world.jm_reviewer),
             sanction=proposal,
             confirm=True,
@@ -100,7 +101,7 @@ def test_a_manager_confirms_removal_and_the_unit_cannot_apply_again_004_4_4(worl
             actor=world.jm_reviewer,
         )
     with visibility_scope(as_(world.jm_manager)):
-        services.removal_decide(
+        outcomes.removal_decide(
             visibility=as_(world.jm_manager),
             sanction=proposal,
             confirm=True,
@@ -211,7 +212,7 @@ def test_a_rectification_order_has_a_deadline_with_reminders_and_goes_overdue_00
     today = timezone.localdate()
     with visibility_scope(as_(world.jm_manager)):
         with pytest.raises(ValidationError):
-            services.criticism_order(
+            outcomes.criticism_order(
                 visibility=as_(world.jm_manager),
                 unit=unit,
                 grounds="4.2.3",
@@ -219,12 +220,12 @@ def test_a_rectification_order_has_a_deadline_with_reminders_and_goes_overdue_00
                 rectify_by=today,
                 actor=world.jm_manager,
             )
-        order = services.criticism_order(
+        order = outcomes.criticism_order(
             visibility=as_(world.jm_manager),
             unit=unit,
             grounds="4.2.3",
             reason="季度考核项目实施进度滞后",
-            rectify_by=today + timedelta(days=services.RECTIFICATION_DAYS),
+            rectify_by=today + timedelta(days=outcomes.RECTIFICATION_DAYS),
             actor=world.jm_manager,
         )
     with scopes_disabled():
@@ -232,13 +233,17 @@ def test_a_rectification_order_has_a_deadline_with_reminders_and_goes_overdue_00
         assert unit.status == "criticised"
         deadline = Deadline.objects.get(kind="rectification_due", subject_id=order.pk)
         assert timezone.localtime(deadline.due_at).date() == today + timedelta(days=30)
+    # Reminders go to the unit's members before the date (7, 3, 1, 0 days by default).
+    assert plan_reminders(now=deadline.due_at - timedelta(hours=2)) >= 1
+    with scopes_disabled():
+        assert Reminder.objects.filter(deadline=deadline, recipient=world.jm_leader_admin).exists()
     run_due_actions(now=deadline.due_at + timedelta(minutes=1))
     with scopes_disabled():
         order.refresh_from_db()
         assert order.status == "overdue"
     # 004 §4.3: continued rectification with a new date, then rectified: active again.
     with visibility_scope(as_(world.jm_manager)):
-        services.rectification_decide(
+        outcomes.rectification_decide(
             visibility=as_(world.jm_manager),
             sanction=order,
             action="continue",
@@ -246,7 +251,7 @@ def test_a_rectification_order_has_a_deadline_with_reminders_and_goes_overdue_00
             rectify_by=today + timedelta(days=10),
             actor=world.jm_manager,
         )
-        services.rectification_decide(
+        outcomes.rectification_decide(
             visibility=as_(world.jm_manager),
             sanction=order,
             action="rectified",
@@ -262,7 +267,7 @@ def test_a_rectification_order_has_a_deadline_with_reminders_and_goes_overdue_00
 def test_manual_removal_needs_grounds_and_evidence(world, unit):
     with visibility_scope(as_(world.jm_manager)):
         with pytest.raises(ValidationError):
-            services.removal_propose(
+            outcomes.removal_propose(
                 visibility=as_(world.jm_manager),
                 unit=unit,
                 grounds="4.4.5",
@@ -270,7 +275,7 @@ def test_manual_removal_needs_grounds_and_evidence(world, unit):
                 evidence=None,
                 actor=world.jm_manager,
             )
-        proposal = services.removal_propose(
+        proposal = outcomes.removal_propose(
             visibility=as_(world.jm_manager),
             unit=unit,
             grounds="4.4.5",
