@@ -82,6 +82,11 @@ def end_of_day(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(23, 59, 59)))
 
 
+def is_quarter(year: int, quarter: int) -> bool:
+    """A quarter the portal can date (posted years are not trusted to be sane)."""
+    return 2000 <= year <= 2100 and quarter in (1, 2, 3, 4)
+
+
 def quarter_label(year: int, quarter: int) -> str:
     return _("%(year)d Q%(quarter)d") % {"year": year, "quarter": quarter}
 
@@ -255,7 +260,7 @@ def report_submit(
         raise PermissionDenied
     require_open(unit)
     today = today or timezone.localdate()
-    if quarter not in (1, 2, 3, 4) or quarter_start(year, quarter) > today:
+    if not is_quarter(year, quarter) or quarter_start(year, quarter) > today:
         raise ValidationError(_("This quarter has not started yet."))
     due = report_due_on(year, quarter)
     if today > due:

@@ -28,6 +28,7 @@ from .performance import (
     end_of_day,
     in_portal_language,
     indicator_set,
+    is_quarter,
     is_unit_manager,
     is_unit_staff,
     notify_unit,
@@ -64,7 +65,7 @@ def evaluation_record(
         raise PermissionDenied
     require_open(unit)
     today = today or timezone.localdate()
-    if quarter not in (1, 2, 3, 4) or quarter_end(year, quarter) >= today:
+    if not is_quarter(year, quarter) or quarter_end(year, quarter) >= today:
         raise ValidationError(_("A quarter is evaluated once it has ended."))
     label = quarter_label(year, quarter)
     duplicate = _("%(quarter)s has already been evaluated for this leading unit.") % {

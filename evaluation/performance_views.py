@@ -293,6 +293,8 @@ def performance_evaluate(request: HttpRequest, unit_pk: int) -> HttpResponse:
     )
     year = int_param(source, "year") or default_year
     quarter = int_param(source, "quarter") or default_quarter
+    if not performance.is_quarter(year, quarter):
+        raise Http404
     indicators = performance.indicator_set()
     suggested = performance.suggested_scores(unit, year, quarter, indicators.definition)
     form = EvaluationForm(

@@ -336,3 +336,54 @@ def test_satisfaction_ratings_link_providers_and_feed_the_evaluation_002_3_3(wor
         suggested = services.suggested_scores(unit, 2025, 4, definition)
     assert suggested["satisfaction"] == 12  # 4 of 5 on a 15-point indicator
     assert Sanction.Grounds.TWO_FAILURES == "4.4.3"
+
+
+def test_an_undatable_quarter_is_refused_not_a_crash(world, unit, client):
+    with pytest.raises(ValidationError):
+        evaluate(world, unit, 99999, 1)
+    with pytest.raises(ValidationError):
+        report(world, unit, 2025, 5, TODAY)
+    client.force_login(world.jm_manager)
+    url = f"/performance/units/{unit.pk}/evaluate/?year=99999&quarter=9"
+    assert client.get(url).status_code == 404
+
+
+def test_the_desk_says_in_chinese_that_a_quarter_was_already_evaluated(world, unit, client):
+    year, quarter = services.previous_quarter(*services.quarter_of(timezone.localdate()))
+    client.force_login(world.jm_manager)
+    url = f"/performance/units/{unit.pk}/evaluate/?year={year}&quarter={quarter}"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'value="0"' in page.content.decode()  # no report yet: the task-book score starts at 0
+    data = {
+        "year": year,
+        "quarter": quarter,
+        "reason": "按计划推进",
+        **{f"score_{key}": value for key, value in PASSING.items()},
+    }
+    assert client.post(url, data).status_code == 302
+    again = client.post(url, data).content.decode()
+    assert f"该牵引单位{year}年第{quarter}季度已评价，不能重复评价。" in again
+
+
+def test_the_unit_is_told_in_chinese_that_its_report_is_late(world, unit, client):
+    year, quarter = 2024, 1  # long past its deadline
+    client.force_login(world.jm_leader_admin)
+    page = client.post(
+        f"/performance/units/{unit.pk}/",
+        {
+            "action": "report",
+            "year": year,
+            "quarter": quarter,
+            "contracts_signed": 1,
+            "in_transformation": 0,
+            "completed": 0,
+            "solutions": 0,
+            "duties_done": "补报",
+            "evidence": upload("evidence.pdf", pdf_bytes()),
+        },
+    ).content.decode()
+    due = services.report_due_on(year, quarter).isoformat()
+    assert f"2024年第1季度的报告截止日期为 {due}，已不能提交。" in page
+    with scopes_disabled():
+        assert not QuarterlyReport.objects.filter(leading_unit=unit).exists()
