@@ -100,6 +100,8 @@ def evaluation_record(
     evaluation.full_clean()
     try:
         with transaction.atomic():
+            # One evaluation of a unit at a time, so the removal rule counts every failure.
+            LeadingUnit.objects.select_for_update().filter(pk=unit.pk).first()
             evaluation.save()
             audit.record_for(
                 evaluation,
@@ -251,9 +253,13 @@ def removal_decide(
         raise ValidationError(_("This removal is not waiting for a decision."))
     if not note.strip():
         raise ValidationError({"note": _("Record the decision.")})
-    sanction.decision_note, sanction.decided_by = note.strip(), actor
-    sanction.decided_at = timezone.now()
     with transaction.atomic():
+        # Two managers deciding at once: the second finds it decided.
+        locked = Sanction.objects.select_for_update().filter(pk=sanction.pk).first()
+        if locked is None or locked.status != Sanction.Status.PROPOSED:
+            raise ValidationError(_("This removal is not waiting for a decision."))
+        sanction.decision_note, sanction.decided_by = note.strip(), actor
+        sanction.decided_at = timezone.now()
         workflow.transition(
             sanction,
             Sanction.Status.CONFIRMED if confirm else Sanction.Status.WITHDRAWN,
