@@ -3,6 +3,7 @@ appends the event and the audit record. Errors reach the user as ValidationError
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -276,12 +277,28 @@ def is_editable(application: Application, now: datetime | None = None) -> bool:
     return until is not None and (now or timezone.now()) <= until
 
 
+# Checks other apps add on who may apply to a call (e.g. a removed leading unit may not apply
+# again, 004 §4.4): each returns a message refusing the organization, or "" to let it apply.
+# Registered from the other app's AppConfig.ready(), so this app imports none of them.
+EligibilityCheck = Callable[[Call, Organization], str]
+ELIGIBILITY_CHECKS: list[EligibilityCheck] = []
+
+
+def register_eligibility_check(check: EligibilityCheck) -> None:
+    if check not in ELIGIBILITY_CHECKS:
+        ELIGIBILITY_CHECKS.append(check)
+
+
 def application_start(
     *, visibility: Visibility, call: Call, organization: Organization, actor: User
 ) -> Application:
     _require_member(visibility, organization)
     if not call.accepts_submissions():
         raise ValidationError(_("This call is not open for applications."))
+    for check in ELIGIBILITY_CHECKS:
+        refusal = check(call, organization)
+        if refusal:
+            raise ValidationError(refusal)
     try:
         with transaction.atomic():
             application = Application(call=call, organization=organization, created_by=actor)

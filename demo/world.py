@@ -7,6 +7,8 @@ Organization names are invented; their codes are valid GB 32100-2015 codes made 
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from evaluation.models import ExpertProfile
 from portal.models import Bureau, Organization, Role, User
@@ -381,6 +383,7 @@ def build_demo_pilot(world: World) -> None:
         product=box,
     )
     build_demo_programme(world)
+    build_demo_performance(world, unit, provider)
 
 
 def build_demo_programme(world: World) -> None:
@@ -476,4 +479,83 @@ def build_demo_programme(world: World) -> None:
         outcome="pass",
         findings="中期绩效评价通过：可拨付其余 20% 奖补资金。",
         actor=world.gd_manager,
+    )
+
+
+def build_demo_performance(world: World, unit: Any, provider: Any) -> None:
+    """Last quarter of the demo unit's performance (004 §3): the task book the bureau issued, the
+    unit's report with evidence, an enterprise's ratings and the working group's evaluation."""
+    import io
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+    from pypdf import PdfWriter
+
+    from evaluation import performance, performance_outcomes
+    from pilots.models import LeadingUnit, PilotEnterprise
+    from portal.visibility import Visibility
+
+    year, quarter = performance.previous_quarter(*performance.quarter_of(timezone.localdate()))
+    # Selected before last quarter began, so that quarter is the unit's to report and evaluate.
+    selected = timezone.make_aware(
+        datetime.combine(performance.quarter_start(year, quarter), datetime.min.time())
+    ) - timedelta(days=1)
+    LeadingUnit.objects.filter(pk=unit.pk).update(selected_at=selected)
+    unit.refresh_from_db()
+    staff = Visibility.for_user(world.jm_manager)
+    performance.task_book_set(
+        visibility=staff,
+        unit=unit,
+        targets=[
+            {
+                "sub_industry": "五金制品及零配件",
+                "enterprises": 30,
+                "above_scale": 10,
+                "level_two": 24,
+            }
+        ],
+        duties="每季度报送改造合同签订与项目进度；配合工作小组调度与抽查（004 §2.2.11）",
+        actor=world.jm_manager,
+        today=performance.quarter_start(year, quarter),
+    )
+    writer, buffer = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(width=595, height=842)
+    writer.write(buffer)
+    performance.report_submit(
+        visibility=Visibility.for_user(world.jm_leader_admin),
+        unit=unit,
+        year=year,
+        quarter=quarter,
+        figures={**performance.unit_figures(unit), "solutions": 2},
+        duties_done="完成 3 家企业诊断，签订改造合同 1 份，部署设备联网数采盒",
+        evidence=ContentFile(buffer.getvalue(), name="evidence.pdf"),
+        actor=world.jm_leader_admin,
+        today=performance.quarter_end(year, quarter),
+    )
+    enterprise = PilotEnterprise.objects.get(organization=world.pj_maker, leading_unit=unit)
+    for rated, score in ((None, 4), (provider, 5)):
+        performance.satisfaction_rate(
+            visibility=Visibility.for_user(world.pj_applicant),
+            enterprise=enterprise,
+            provider=rated,
+            score=score,
+            comment="响应及时" if rated is None else "数采盒安装快",
+            actor=world.pj_applicant,
+        )
+    definition = performance.indicator_set().definition
+    # The portal's suggestions, with the working group's judgement where it checked on site.
+    scores = {
+        k: str(v) for k, v in performance.suggested_scores(unit, year, quarter, definition).items()
+    }
+    scores.update(completed="20", effect="15", capability="12")
+    performance_outcomes.evaluation_record(
+        visibility=staff,
+        unit=unit,
+        year=year,
+        quarter=quarter,
+        scores=scores,
+        absent=False,
+        reason="诊断与合同签订按计划推进，满意度良好；完成改造数量尚在爬坡期",
+        actor=world.jm_manager,
     )

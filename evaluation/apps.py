@@ -39,3 +39,14 @@ class EvaluationConfig(AppConfig):
         post_migrate.connect(
             sync_shipped_rubrics, sender=self, dispatch_uid="evaluation.sync_rubrics"
         )
+        from .indicators_loader import sync_shipped_indicators
+
+        post_migrate.connect(
+            sync_shipped_indicators, sender=self, dispatch_uid="evaluation.sync_indicators"
+        )
+        # A removed leading unit may not apply again to that bureau's calls (004 §4.4).
+        from applications.services import register_eligibility_check
+
+        from .performance_outcomes import removed_unit_refusal
+
+        register_eligibility_check(removed_unit_refusal)

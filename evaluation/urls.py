@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import performance_views, views
 
 urlpatterns = [
     path("calls/<int:call_pk>/review/", views.review_desk, name="review-desk"),
@@ -55,4 +55,31 @@ urlpatterns = [
     ),
     path("rounds/<int:round_pk>/ranking.pdf", views.round_ranking_pdf, name="round-ranking-pdf"),
     path("publicity/<int:publicity_pk>/pdf/", views.publicity_pdf, name="publicity-pdf"),
+    # leading units' performance (004 §3, §4) and satisfaction (002 §三.3)
+    path("performance/", performance_views.performance_units, name="performance-units"),
+    path(
+        "performance/units/<int:unit_pk>/",
+        performance_views.performance_unit,
+        name="performance-unit",
+    ),
+    path(
+        "performance/units/<int:unit_pk>/evaluate/",
+        performance_views.performance_evaluate,
+        name="performance-evaluate",
+    ),
+    path(
+        "performance/reports/<int:report_pk>/evidence/",
+        performance_views.report_evidence,
+        name="performance-report-evidence",
+    ),
+    path(
+        "performance/sanctions/<int:sanction_pk>/evidence/",
+        performance_views.sanction_evidence,
+        name="performance-sanction-evidence",
+    ),
+    path(
+        "performance/satisfaction/",
+        performance_views.satisfaction,
+        name="performance-satisfaction",
+    ),
 ]

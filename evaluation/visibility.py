@@ -13,12 +13,25 @@ from .models import (
     ExpertAssignment,
     ExpertProfile,
     Objection,
+    PerformanceTaskBook,
     Publicity,
     PublicityEntry,
+    QuarterlyEvaluation,
+    QuarterlyReport,
     ReviewRound,
     Rubric,
+    Sanction,
+    SatisfactionRating,
     ScoreSheet,
 )
+
+
+def _unit_parties(v: Visibility) -> Q:
+    """A leading unit's performance records: staff over the bureau that selected it, and the
+    unit's own members (not the enterprises it serves, nor the public)."""
+    return Q(leading_unit__bureau_id__in=v.staff_bureau_ids) | Q(
+        leading_unit__organization_id__in=v.organization_ids
+    )
 
 
 def assigned_application_q(v: Visibility, prefix: str = "") -> Q:
@@ -89,3 +102,15 @@ def register_rules() -> None:
         ),
     )
     register(Objection, lambda v: Q(publicity__call__bureau_id__in=v.staff_bureau_ids))
+    for model in (PerformanceTaskBook, QuarterlyReport, QuarterlyEvaluation, Sanction):
+        register(model, _unit_parties)
+    # A rating is the enterprise's own; the unit's bureau (its working group) and the county's
+    # staff read them; the rated leading unit and providers see only aggregates.
+    register(
+        SatisfactionRating,
+        lambda v: (
+            Q(enterprise__organization_id__in=v.organization_ids)
+            | Q(enterprise__bureau_id__in=v.staff_bureau_ids)
+            | Q(enterprise__leading_unit__bureau_id__in=v.staff_bureau_ids)
+        ),
+    )

@@ -23,6 +23,8 @@ def navigation(request: Any) -> dict[str, Any]:
             items.append((reverse("organization-list"), _("Organizations")))
             items.append((reverse("bureau-list"), _("Bureaus")))
         items.append((reverse("enterprise-list"), _("Pilot enterprises")))
+        if visibility.is_bureau_staff or visibility.is_applicant or visibility.is_operator:
+            items.append((reverse("performance-units"), _("Performance")))
         if visibility.is_expert:
             items.append((reverse("my-reviews"), _("My reviews")))
         if visibility.is_bureau_staff or visibility.is_operator:

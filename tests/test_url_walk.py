@@ -47,6 +47,9 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "part_key": lambda foreign: "basic",  # not an object: the enterprise makes it foreign
     "stage": lambda foreign: "before",
     "kind": lambda foreign: "self",
+    "unit_pk": lambda foreign: foreign["unit"].pk,
+    "report_pk": lambda foreign: foreign["report"].pk,
+    "sanction_pk": lambda foreign: foreign["sanction"].pk,
 }
 
 # persona -> which tenant is foreign to them (never visible)
@@ -202,6 +205,25 @@ def tenant_objects(bureau, organization) -> dict:
             status="signing",
         )
 
+        from evaluation.models import QuarterlyReport, Sanction
+
+        report = QuarterlyReport.objects.create(
+            leading_unit=unit,
+            year=2025,
+            quarter=3,
+            duties_done="d",
+            evidence="performance/none.pdf",
+            submitted_by=operator,
+        )
+        sanction = Sanction.objects.create(
+            leading_unit=unit,
+            kind="criticism",
+            grounds="4.2.2",
+            reason="r",
+            status="ordered",
+            evidence="sanctions/none.pdf",
+        )
+
         bundle = DocumentBundle.objects.create(
             kind="application_book",
             subject_type=ContentType.objects.get_for_model(application),
@@ -231,6 +253,9 @@ def tenant_objects(bureau, organization) -> dict:
         "enrolment_request": enrolment_request,
         "demand_list": demand_list,
         "alliance_change": alliance_change,
+        "unit": unit,
+        "report": report,
+        "sanction": sanction,
     }
 
 
@@ -371,8 +396,10 @@ def own_objects(world) -> dict:
         ExpertAssignment,
         Objection,
         Publicity,
+        QuarterlyReport,
         ReviewRound,
         Rubric,
+        Sanction,
         ScoreSheet,
     )
     from pilots.models import (
@@ -540,6 +567,16 @@ def own_objects(world) -> dict:
         )
         demand_list = DemandList.objects.get(bureau=world.pj)
         jh_enterprise = PilotEnterprise.objects.get(organization=world.jh_maker)
+        # The demo world's evaluated quarter brings the report; a criticism with its evidence.
+        report = QuarterlyReport.objects.get(leading_unit=unit)
+        sanction = Sanction.objects.create(
+            leading_unit=unit,
+            kind="criticism",
+            grounds="4.2.2",
+            reason="资料报送不完整",
+            status="ordered",
+            evidence=pdf("evidence.pdf"),
+        )
     deadline = deadline_set(
         kind="call_close", subject=call, due_at=call.closes_at, title=call.title, bureau=world.jm
     )
@@ -576,6 +613,9 @@ def own_objects(world) -> dict:
         "demand_list": demand_list,
         "deadline": deadline,
         "notifications": notifications,
+        "unit": unit,
+        "report": report,
+        "sanction": sanction,
     }
 
 
@@ -905,6 +945,34 @@ OWN: list[Own] = [
         302,
         data=lambda own: {"action": "change", "kind": "plan", "summary": "调整细分行业"},
         on="change",
+    ),
+    # --- leading units' performance (004 §3, §4): the bureau's desk and the unit's own page ---
+    *(
+        Own("performance-unit", persona, _pk("unit_pk", "unit"))
+        for persona in ("jm_manager", "jm_leader_admin", "gd_manager")
+    ),
+    Own(
+        "performance-unit",
+        "jm_manager",
+        _pk("unit_pk", "unit"),
+        "post",
+        302,
+        on="task-book",
+        data=lambda own: {
+            "action": "task_book",
+            "sub_industry": "五金制品及零配件",
+            "enterprises": "30",
+            "level_two": "24",
+        },
+    ),
+    Own("performance-evaluate", "jm_manager", _pk("unit_pk", "unit")),
+    *(
+        Own(url, persona, _pk(kwarg, key))
+        for url, kwarg, key in (
+            ("performance-report-evidence", "report_pk", "report"),
+            ("performance-sanction-evidence", "sanction_pk", "sanction"),
+        )
+        for persona in ("jm_manager", "jm_leader_admin")
     ),
 ]
 
