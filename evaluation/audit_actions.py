@@ -21,5 +21,18 @@ def register() -> None:
             "objection_submitted": _("objection submitted"),
             "objection_handled": _("objection handled"),
             "selection_finalised": _("selection finalised"),
+            "performance_task_book_set": _("performance task book set"),
+            "quarterly_report_submitted": _("quarterly report submitted"),
+            "quarterly_evaluation_recorded": _("quarterly evaluation recorded"),
+            "satisfaction_rated": _("satisfaction rated"),
+            "leading_unit_criticised": _("leading unit criticised"),
+            "leading_unit_rectified": _("rectification accepted"),
+            "rectification_continued": _("rectification continued"),
+            "rectification_rectified": _("rectification recorded as done"),
+            "rectification_disqualify": _("disqualification proposed after rectification"),
+            "rectification_overdue": _("rectification overdue"),
+            "leading_unit_removal_proposed": _("removal proposed"),
+            "leading_unit_removal_decided": _("removal decided"),
+            "leading_unit_removed": _("leading unit removed"),
         }
     )

@@ -241,6 +241,23 @@ def removal_propose(
     )
 
 
+def exit_request(
+    *, visibility: Visibility, unit: LeadingUnit, reason: str, actor: User
+) -> Sanction:
+    """The unit asks to leave (004 §4.4.1): a removal proposal on that ground, which the bureau's
+    managers confirm like any other (004 §4.4, final; the unit may not apply again)."""
+    if not (visibility.is_operator or unit.organization_id in visibility.admin_organization_ids):
+        raise PermissionDenied
+    require_open(unit)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason.")})
+    if unit.sanctions.filter(kind=Sanction.Kind.REMOVAL, status=Sanction.Status.PROPOSED).exists():
+        raise ValidationError(_("A removal is already proposed; a manager decides it first."))
+    return _removal_propose(
+        unit, grounds=Sanction.Grounds.VOLUNTARY_EXIT, reason=reason.strip()[:2000], actor=actor
+    )
+
+
 def removal_decide(
     *, visibility: Visibility, sanction: Sanction, confirm: bool, note: str, actor: User
 ) -> Sanction:

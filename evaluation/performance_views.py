@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from pilots.models import LeadingUnit, PilotEnterprise, ServiceProvider
-from portal.params import int_param
+from portal.params import int_param, text_param
 from portal.visibility import visible_or_404
 
 from . import performance, performance_outcomes
@@ -196,7 +196,18 @@ def _post_decide_rectification(request: HttpRequest, unit: LeadingUnit) -> str:
     return _("Saved.")
 
 
+def _post_request_exit(request: HttpRequest, unit: LeadingUnit) -> str:
+    performance_outcomes.exit_request(
+        visibility=request.visibility.resolve(),
+        unit=unit,
+        reason=text_param(request.POST, "reason", max_length=2000),
+        actor=request.user,
+    )
+    return _("Your request to leave is filed; the bureau's managers decide it.")
+
+
 ACTIONS: dict[str, Callable[[HttpRequest, LeadingUnit], str]] = {
+    "request_exit": _post_request_exit,
     "task_book": _post_task_book,
     "report": _post_report,
     "criticise": _post_criticise,
@@ -257,6 +268,7 @@ def performance_unit(request: HttpRequest, unit_pk: int) -> HttpResponse:
             "is_staff": performance.is_unit_staff(visibility, unit),
             "is_manager": performance.is_unit_manager(visibility, unit),
             "is_member": performance.is_unit_member(visibility, unit),
+            "is_member_admin": unit.organization_id in visibility.admin_organization_ids,
             "report_quarter": {
                 "year": year,
                 "quarter": quarter,

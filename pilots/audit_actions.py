@@ -38,5 +38,15 @@ def register() -> None:
             "demand_row_deleted": _("demand row deleted"),
             "programme_target_set": _("programme target set"),
             "programme_updated": _("programme updated"),
+            "programme_evaluated": _("programme evaluation recorded"),
+            "programme_rectification_reported": _("programme rectification reported"),
+            "programme_penalised": _("programme suspended or funds clawed back"),
+            "programme_change_requested": _("programme change requested"),
+            "programme_change_decided": _("programme change decided"),
+            "programme_fund_allocated": _("funds allocated"),
+            "programme_tranche_released": _("tranche released"),
+            "programme_fund_used": _("fund use recorded"),
+            "programme_subsidy_granted": _("enterprise subsidy granted"),
+            "benchmark_title_revoked": _("benchmark title revoked"),
         }
     )

@@ -387,3 +387,32 @@ def test_the_unit_is_told_in_chinese_that_its_report_is_late(world, unit, client
     assert f"2024年第1季度的报告截止日期为 {due}，已不能提交。" in page
     with scopes_disabled():
         assert not QuarterlyReport.objects.filter(leading_unit=unit).exists()
+
+
+def test_the_unit_asks_to_leave_and_a_manager_confirms_004_4_4_1(client, world, unit):
+    client.force_login(world.jm_leader_admin)
+    page = client.get(f"/performance/units/{unit.pk}/").content.decode()
+    assert "request_exit" in page
+    empty = client.post(f"/performance/units/{unit.pk}/", {"action": "request_exit", "reason": ""})
+    assert empty.status_code == 200 and "理由" in empty.content.decode()
+    client.post(
+        f"/performance/units/{unit.pk}/", {"action": "request_exit", "reason": "业务调整，申请退出"}
+    )
+    [proposal] = removal_proposals(unit)
+    assert proposal.grounds == "4.4.1" and proposal.reason == "业务调整，申请退出"
+    with visibility_scope(as_(world.jm_manager)):
+        outcomes.removal_decide(
+            visibility=as_(world.jm_manager),
+            sanction=proposal,
+            confirm=True,
+            note="同意退出",
+            actor=world.jm_manager,
+        )
+    with scopes_disabled():
+        unit.refresh_from_db()
+    assert unit.status == "removed"
+    # Only the unit's own admin may ask; a bureau's staff cannot ask in its name.
+    with visibility_scope(as_(world.pj_applicant)), pytest.raises(PermissionDenied):
+        outcomes.exit_request(
+            visibility=as_(world.pj_applicant), unit=unit, reason="x", actor=world.pj_applicant
+        )
