@@ -189,3 +189,38 @@ def test_a_benchmark_title_names_the_issuing_city_and_the_chosen_direction(world
         record = selection.outcome_create(application=application, selected_at=timezone.now())
         assert isinstance(record, BenchmarkTitle)
         assert record.title == title
+
+
+def test_the_leading_units_list_runs_the_same_queries_for_any_number_of_units(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pilots.models import Alliance, LeadingUnit
+    from portal.models import Organization
+
+    def add(start, count):
+        with scopes_disabled():
+            for n in range(start, start + count):
+                unit = LeadingUnit.objects.create(
+                    organization=Organization.objects.create(
+                        uscc=with_check_digit(f"91440703MG{n:07d}"),
+                        name=f"牵引{n}",
+                        home_bureau=world.jm,
+                    ),
+                    bureau=world.jm,
+                    kind="industry_chain",
+                    sub_industries=["五金制品及零配件"],
+                    selected_at=timezone.now(),
+                )
+                Alliance.objects.create(leading_unit=unit, bureau=world.jm)
+
+    client.force_login(world.jm_manager)
+    add(0, 2)
+    client.get("/pilots/leading-units/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/pilots/leading-units/")
+    add(2, 10)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/pilots/leading-units/").content.decode()
+    assert len(many) == len(few)
+    assert page.count("/pilots/alliances/") >= 12

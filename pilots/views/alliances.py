@@ -34,12 +34,12 @@ def leading_units(request: HttpRequest) -> HttpResponse:
     )
     page = paginate(request, units)
     # Enterprises of the area see the published units, not the alliances' internals.
-    linked = set(
-        Alliance.objects.filter(leading_unit__in=list(page)).values_list(
-            "leading_unit_id", flat=True
-        )
+    alliances = dict(
+        Alliance.objects.filter(leading_unit__in=list(page)).values_list("leading_unit_id", "pk")
     )
-    return render(request, "pilots/leading_units.html", {"page": page, "linked": linked})
+    for unit in page:
+        unit.alliance_pk = alliances.get(unit.pk)
+    return render(request, "pilots/leading_units.html", {"page": page})
 
 
 @login_required
