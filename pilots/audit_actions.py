@@ -48,5 +48,7 @@ def register() -> None:
             "programme_fund_used": _("fund use recorded"),
             "programme_subsidy_granted": _("enterprise subsidy granted"),
             "benchmark_title_revoked": _("benchmark title revoked"),
+            "leading_unit_relocation_requested": _("move to a local legal entity requested"),
+            "leading_unit_relocation_decided": _("move to a local legal entity decided"),
         }
     )

@@ -938,3 +938,47 @@ class EnterpriseSubsidy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise_id}: {self.use_id}"
+
+
+class UnitRelocation(models.Model):
+    """A leading unit from outside the city asks to become its independent legal entity
+    registered in the city (000 §四(八)); the selecting bureau approves or rejects."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("requested")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    leading_unit = models.ForeignKey(
+        LeadingUnit, on_delete=models.CASCADE, related_name="relocations"
+    )
+    from_organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("local legal entity"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"), max_length=2000)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.REQUESTED
+    )
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("decision"), max_length=500, blank=True)
+
+    objects = VisibleManager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["leading_unit"],
+                condition=models.Q(status="requested"),
+                name="relocation_one_pending_per_unit",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.leading_unit_id} → {self.organization_id} ({self.status})"

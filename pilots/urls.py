@@ -75,6 +75,11 @@ urlpatterns = [
         name="acceptance-decide",
     ),
     path("pilots/leading-units/", alliances.leading_units, name="leading-units"),
+    path(
+        "pilots/leading-units/<int:unit_pk>/relocation/",
+        alliances.unit_relocation,
+        name="unit-relocation",
+    ),
     path("pilots/alliances/<int:alliance_pk>/", alliances.alliance_detail, name="alliance-detail"),
     path("pilots/providers/", catalogue.providers, name="providers"),
     path(

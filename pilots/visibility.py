@@ -34,6 +34,7 @@ from .models import (
     ServiceProvider,
     TaskBook,
     TaskBookSignature,
+    UnitRelocation,
 )
 
 
@@ -83,6 +84,15 @@ def register_rules() -> None:
             # Selected leading units are published (004 §2.1); an enterprise of the area may
             # choose one.
             | Q(status="active", bureau_id__in=v.home_bureau_line_ids)
+        ),
+    )
+    # A relocation request: the unit (old and new entity) and the selecting bureau's staff.
+    register(
+        UnitRelocation,
+        lambda v: (
+            Q(leading_unit__bureau_id__in=v.staff_bureau_ids)
+            | Q(leading_unit__organization_id__in=v.organization_ids)
+            | Q(from_organization_id__in=v.organization_ids)
         ),
     )
     register(

@@ -966,6 +966,11 @@ OWN: list[Own] = [
         },
     ),
     Own("performance-evaluate", "jm_manager", _pk("unit_pk", "unit")),
+    # A unit from outside the city moves to its local legal entity (000 §四(八)).
+    *(
+        Own("unit-relocation", persona, _pk("unit_pk", "unit"))
+        for persona in ("jm_manager", "jm_leader_admin", "gd_manager")
+    ),
     *(
         Own(url, persona, _pk(kwarg, key))
         for url, kwarg, key in (

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,6 +24,7 @@ from ..models import (
     LeadingUnit,
 )
 from ..services import alliances as alliances_services
+from ..services import relocation as relocation_services
 from .base import _private_pdf
 
 
@@ -151,3 +152,57 @@ def alliance_change_material(request: HttpRequest, change_pk: int, material: str
     if material not in labels:
         raise Http404
     return _private_pdf(getattr(change, material), f"{labels[material]}-{change.member_name}.pdf")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_relocation(request: HttpRequest, unit_pk: int) -> HttpResponse:
+    """The unit asks to become its local legal entity; the selecting bureau decides (000 §四(八))."""
+    unit = visible_or_404(LeadingUnit.objects.select_related("organization", "bureau"), pk=unit_pk)
+    visibility = request.visibility.resolve()
+    is_unit_admin = unit.organization_id in visibility.admin_organization_ids
+    is_staff = visibility.works_for(unit.bureau_id)
+    if not (is_unit_admin or is_staff or unit.bureau_id in visibility.staff_bureau_ids):
+        raise Http404
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "decide":
+                relocation = visible_or_404(
+                    unit.relocations.all(), pk=int_param(request.POST, "relocation")
+                )
+                relocation_services.relocation_decide(
+                    visibility=visibility,
+                    relocation=relocation,
+                    approve=request.POST.get("decision") == "approve",
+                    note=text_param(request.POST, "note", max_length=500),
+                    actor=request.user,
+                )
+                messages.success(request, _("The decision is recorded."))
+            else:
+                relocation_services.relocation_request(
+                    visibility=visibility,
+                    unit=unit,
+                    uscc_code=text_param(request.POST, "uscc", max_length=40),
+                    name=text_param(request.POST, "name", max_length=200),
+                    reason=text_param(request.POST, "reason", max_length=2000),
+                    actor=request.user,
+                )
+                messages.success(request, _("The request is filed; the bureau decides it."))
+            return redirect("unit-relocation", unit_pk=unit.pk)
+        except ValidationError as error:
+            errors = error.messages
+        except PermissionDenied:
+            raise
+    return render(
+        request,
+        "pilots/unit_relocation.html",
+        {
+            "unit": unit,
+            "relocations": unit.relocations.select_related("organization", "from_organization"),
+            "is_unit_admin": is_unit_admin,
+            "is_staff": is_staff,
+            "errors": errors,
+            "form_values": request.POST if errors else {},
+        },
+    )
