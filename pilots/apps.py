@@ -13,6 +13,12 @@ class PilotsConfig(AppConfig):
 
         visibility.register_rules()
 
+        from applications.services import register_eligibility_check
+
+        from .eligibility import serving_unit_refusal
+
+        register_eligibility_check(serving_unit_refusal)
+
         from . import audit_actions
 
         audit_actions.register()

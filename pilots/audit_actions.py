@@ -12,6 +12,7 @@ def register() -> None:
     audit.register_actions(
         {
             "enterprises_imported": _("pilot enterprises imported"),
+            "leading_unit_extended": _("leading unit extended to more sub-industries"),
             "enterprise_enrolled": _("pilot enterprise enrolled"),
             "enterprise_contracted": _("pilot enterprise contracted"),
             "enrolment_requested": _("enrolment requested"),

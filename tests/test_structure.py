@@ -224,3 +224,43 @@ def test_the_leading_units_list_runs_the_same_queries_for_any_number_of_units(cl
         page = client.get("/pilots/leading-units/").content.decode()
     assert len(many) == len(few)
     assert page.count("/pilots/alliances/") >= 12
+
+
+def test_a_serving_leading_unit_cannot_apply_for_what_it_leads_and_a_second_selection_merges(
+    client, world, leading_unit
+):
+    from applications.services import application_start
+    from pilots.models import LeadingUnit
+
+    # The unit leads 五金制品及零配件; a call for only that sub-industry has nothing for it.
+    only_hardware = make_call(world.jm, sub_industries=["五金制品及零配件"])
+    visibility = Visibility.for_user(world.jm_leader_admin)
+    with visibility_scope(visibility), pytest.raises(ValidationError) as refused:
+        application_start(
+            visibility=visibility,
+            call=only_hardware,
+            organization=world.jm_leader,
+            actor=world.jm_leader_admin,
+        )
+    assert "五金制品及零配件" in " ".join(refused.value.messages)
+    # A call with another sub-industry may be applied to; selection adds it to the same unit.
+    call = make_call(world.jm)
+    with visibility_scope(visibility):
+        application = application_start(
+            visibility=visibility,
+            call=call,
+            organization=world.jm_leader,
+            actor=world.jm_leader_admin,
+        )
+    with scopes_disabled():
+        Application.objects.filter(pk=application.pk).update(
+            sub_industries_index="|绿色环保消费品加工制造|"
+        )
+        application.refresh_from_db()
+        unit = selection.outcome_create(application=application, selected_at=timezone.now())
+        assert unit.pk == leading_unit.pk
+        assert LeadingUnit.objects.filter(organization=world.jm_leader).count() == 1
+        assert unit.sub_industries == ["五金制品及零配件", "绿色环保消费品加工制造"]
+    client.force_login(world.jm_manager)
+    page = client.get("/pilots/leading-units/").content.decode()
+    assert page.count(world.jm_leader.name) == 1 and "绿色环保消费品加工制造" in page

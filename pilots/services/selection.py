@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from applications.models import Application, Call
 from applications.selectors import answers_of, book_for
+from portal import audit
 from portal.models import Organization
 
 from ..models import Alliance, AllianceMember, BenchmarkTitle, LeadingUnit, PilotProgramme
@@ -40,6 +41,27 @@ def outcome_create(*, application: Application, selected_at: datetime) -> Any:
     call, organization = application.call, application.organization
     answers = answers_of(application)
     if call.kind == Call.Kind.LEADING_UNIT:
+        serving = (
+            LeadingUnit.objects.filter(organization=organization, bureau=call.bureau)
+            .exclude(status=LeadingUnit.Status.REMOVED)
+            .first()
+        )
+        if serving is not None:
+            # One unit per organization and bureau: a second selection adds its sub-industries
+            # to the unit already serving, instead of a second identical row.
+            serving.sub_industries = list(
+                dict.fromkeys([*serving.sub_industries, *application.sub_industries])
+            )
+            serving.save(update_fields=["sub_industries"])
+            audit.record_for(
+                serving,
+                action="leading_unit_extended",
+                actor=None,
+                bureau=call.bureau,
+                organization=organization,
+                detail={"application": application.pk},
+            )
+            return serving
         basic: dict[str, Any] = answers.get("basic_info") or {}
         unit = LeadingUnit(
             organization=organization,

@@ -30,9 +30,9 @@ from .base import _private_pdf
 
 @login_required
 def leading_units(request: HttpRequest) -> HttpResponse:
-    units = LeadingUnit.objects.select_related("organization", "bureau").order_by(
-        "organization__name"
-    )
+    units = LeadingUnit.objects.select_related(
+        "organization", "bureau", "source_application__call"
+    ).order_by("organization__name", "selected_at")
     page = paginate(request, units)
     # Enterprises of the area see the published units, not the alliances' internals.
     alliances = dict(
