@@ -63,3 +63,13 @@ CORRECTION_DUE = register(
         on_due=correction_action,
     )
 )
+
+
+# Not a deadline: the inbox kind of a book's outcomes (its label, and the user's email choice).
+APPLICATION_OUTCOME = register(
+    DeadlineKind(
+        code="application_outcome",
+        label=lambda: str(_("Outcome of your application")),
+        recipients=lambda deadline: [],
+    )
+)

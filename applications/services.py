@@ -8,16 +8,19 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal import audit, deadlines, workflow
 from portal.book import TemplateError, validate_definition
 from portal.models import AuditEvent, Bureau, Organization, Role, User
+from portal.selectors import organization_member_ids
 from portal.uploads import check_upload
 from portal.visibility import Visibility
 
@@ -60,6 +63,42 @@ def transition(
         organization=application.organization,
         note=note,
         fields=["updated_at", *(fields or [])],
+    )
+    if to in OUTCOMES:
+        transaction.on_commit(lambda: outcome_notify(application.pk, to, note))
+
+
+# The outcomes an applicant is told of (formal check, recommendation, publicity, selection).
+OUTCOMES = frozenset(
+    {
+        Application.Status.RECOMMENDED,
+        Application.Status.NOT_RECOMMENDED,
+        Application.Status.RETURNED,
+        Application.Status.FORMAL_PASSED,
+        Application.Status.PROPOSED,
+        Application.Status.IN_PUBLICITY,
+        Application.Status.SELECTED,
+        Application.Status.NOT_SELECTED,
+    }
+)
+
+
+def outcome_notify(application_id: int, status: str, note: str) -> int:
+    """Tell the organization's members what became of their book, with a link to it. Texts are
+    stored in the portal's language, like the emails."""
+    application = Application._base_manager.select_related("call").get(pk=application_id)
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _("“%(call)s”: your application is now “%(status)s”.") % {
+            "call": application.call.title,
+            "status": Application.Status(status).label,
+        }
+        if note:
+            text += " " + _("Note: %(note)s") % {"note": note}
+    return deadlines.notify_users(
+        organization_member_ids([application.organization_id]),
+        kind="application_outcome",
+        text=text,
+        link=reverse("application-detail", kwargs={"application_pk": application_id}),
     )
 
 

@@ -112,8 +112,7 @@ def require_open(unit: LeadingUnit) -> None:
 
 # --- notifications --------------------------------------------------------------------------------
 def _notify(user_ids: list[int], text: str, link: str) -> None:
-    for user in User.objects.filter(pk__in=set(user_ids)):
-        deadlines.notify(user=user, kind=NOTICE_KIND, params={"text": text}, link=link)
+    deadlines.notify_users(user_ids, kind=NOTICE_KIND, text=text, link=link)
 
 
 def notify_unit(unit: LeadingUnit, text: str, *, staff_too: bool = False) -> None:

@@ -322,6 +322,16 @@ def notify(
     return notification
 
 
+def notify_users(user_ids: Iterable[int], *, kind: str, text: str, link: str = "") -> int:
+    """One inbox message (and email, per preference) to each user: the outcome of something the
+    user's organization or bureau is party to. ``kind`` is a registered kind (its label is the
+    title; users choose email per kind); ``text`` is stored as written. Returns how many."""
+    users = list(User.objects.filter(pk__in=set(user_ids), is_active=True))
+    for user in users:
+        notify(user=user, kind=kind, params={"text": text}, link=link)
+    return len(users)
+
+
 def kind_label(code: str) -> str:
     kind = KINDS.get(code)
     return kind.label() if kind else code

@@ -676,3 +676,46 @@ def test_a_bureau_admin_uploads_the_seal_its_ranking_carries(
     pages = PdfReader(bundle.file.path).pages
     assert "未上传印章" not in pages[0].extract_text()
     assert all(page.images for page in pages)  # the cross-page seal's slice on every page
+
+
+def test_the_applicant_is_told_each_outcome_in_the_inbox(
+    world, scored_setup, django_capture_on_commit_callbacks
+):
+    from portal.models import Notification
+
+    application, review_round = scored_setup
+    for assignment in [a for a in assignments(review_round).values() if a.status == "assigned"]:
+        score(assignment.expert, assignment, FULL)
+    staff = act(world.jm_manager)
+    later = timezone.now() + timedelta(days=5, minutes=1)
+    with visibility_scope(staff), django_capture_on_commit_callbacks(execute=True):
+        services.selection_propose(
+            visibility=staff,
+            review_round=review_round,
+            application_ids=[application.pk],
+            acknowledged=False,
+            actor=world.jm_manager,
+        )
+        publicity = services.publicity_create(
+            visibility=staff,
+            call=review_round.call,
+            title="拟入选名单公示",
+            body="",
+            days=5,
+            contact="0750-3279722",
+            actor=world.jm_manager,
+        )
+        services.publicity_publish(visibility=staff, publicity=publicity, actor=world.jm_manager)
+        services.publicity_finalise(
+            visibility=staff, publicity=publicity, actor=world.jm_manager, now=later
+        )
+    with scopes_disabled():
+        texts = list(
+            Notification.objects.filter(
+                user=world.jm_leader_admin, kind="application_outcome"
+            ).values_list("params__text", "link")
+        )
+    statuses = [text for text, _link in texts]
+    assert any("拟入选" in text for text in statuses), statuses
+    assert any("“入选”" in text for text in statuses), statuses
+    assert all(link == f"/applications/{application.pk}/" for _text, link in texts)
