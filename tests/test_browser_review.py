@@ -131,3 +131,10 @@ def test_staff_review_score_publish_and_finalise_a_leading_unit(
             )
         )
     assert roles == ["ecosystem", "integrator", "leader"]
+
+    # The applicant reads the outcome in the inbox and follows it to the book.
+    applicant = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    log_in(applicant, base, "jm_leader_admin")
+    applicant.get_by_role("link", name=re.compile("^消息")).click()
+    outcome = applicant.get_by_text(re.compile("申报书状态为“入选”")).first
+    expect(outcome).to_be_visible()
