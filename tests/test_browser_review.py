@@ -56,8 +56,11 @@ def expert_scores(browser, base, username, conflict=None):
         return page
     page.get_by_role("button", name="提交声明").click()  # "no conflict" is the default choice
     expect(page.get_by_role("link", name="阅读申报书")).to_be_visible()
+    expect(page.locator("#sheet-total")).to_have_text("—")
     for label, value in SCORES.items():
         page.get_by_label(label, exact=True).fill(value)
+    # The weighted total is shown as the expert types, before anything is saved.
+    expect(page.locator("#sheet-total")).to_have_text("83.64")
     page.get_by_role("button", name="提交评分").click()
     expect(page.get_by_text("评分已提交。")).to_be_visible()
     return page
