@@ -100,6 +100,10 @@ def test_an_applicant_fills_and_submits_the_whole_leading_unit_book(
             "contact": "李工 13800000002",
         },
     )
+    # The cells show a whole credit code and a company's name, not a cut-off part of it.
+    for name in ("r0-uscc", "r0-org_name", "r1-uscc"):
+        fits = page.locator(f"[name='{name}']").evaluate("el => el.scrollWidth <= el.clientWidth")
+        assert fits, name
     save_and_continue(page)
 
     # 五 products
