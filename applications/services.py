@@ -86,6 +86,8 @@ OUTCOMES = frozenset(
 def outcome_notify(application_id: int, status: str, note: str) -> int:
     """Tell the organization's members what became of their book, with a link to it. Texts are
     stored in the portal's language, like the emails."""
+    # After commit, outside any request's scope: the book that moved, read as the portal; only its
+    # call's title and a link go to its own organization's members.
     application = Application._base_manager.select_related("call").get(pk=application_id)
     with translation.override(settings.LANGUAGE_CODE):
         text = _("“%(call)s”: your application is now “%(status)s”.") % {

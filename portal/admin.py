@@ -1,8 +1,11 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEvent, Bureau, Membership, Organization, User
+from . import workdays
+from .models import AuditEvent, Bureau, CalendarDay, Membership, Organization, User
 
 admin.site.site_header = _("Portal administration")
 admin.site.site_title = _("Portal administration")
@@ -54,3 +57,24 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """The operator keeps the statutory calendar (holidays, adjusted working days) here."""
+
+    list_display = ("day", "is_working_day", "name", "source")
+    list_filter = ("is_working_day",)
+    date_hierarchy = "day"
+
+    def save_model(self, request: Any, obj: CalendarDay, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        workdays.forget()
+
+    def delete_model(self, request: Any, obj: CalendarDay) -> None:
+        super().delete_model(request, obj)
+        workdays.forget()
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        super().delete_queryset(request, queryset)
+        workdays.forget()

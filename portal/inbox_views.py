@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import deadlines, services
+from . import deadlines, services, workdays
 from .models import Deadline, Notification, NotificationPreference, Reminder, ReminderPolicy, Role
 from .params import text_param
 from .views import paginate
@@ -125,6 +125,9 @@ def deadline_detail(request: HttpRequest, deadline_pk: int) -> HttpResponse:
             "label": deadlines.kind_label(deadline.kind),
             "plan": plan,
             "working_days": working_days,
+            # Reminders counted in working days over a year without holiday data: say so.
+            "calendar_unknown": working_days
+            and not all(workdays.is_known(at.date()) for _offset, at in plan),
             "page": reminders,
             "status_labels": dict(Reminder.Status.choices),
         },

@@ -549,3 +549,25 @@ class StatusEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_type_id}:{self.subject_id} {self.from_status} → {self.to_status}"
+
+
+class CalendarDay(models.Model):
+    """A day of the statutory calendar as the State Council's annual notice sets it: a holiday, or
+    a weekend day made a working day. Maintained by the portal operator (admin or
+    ``manage.py load_holidays``); it is read before the library's data, so a year the library does
+    not know yet can be entered as soon as the notice is published."""
+
+    day = models.DateField(_("day"), unique=True)
+    is_working_day = models.BooleanField(_("working day"))
+    name = models.CharField(_("name"), max_length=50, blank=True, help_text=_("e.g. 春节"))
+    source = models.CharField(
+        _("source"), max_length=200, blank=True, help_text=_("The notice that sets the day.")
+    )
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name}"

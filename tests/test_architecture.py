@@ -419,6 +419,11 @@ ALLOWED: dict[str, dict[str, tuple[str, ...]]] = {
             "a yes/no about one membership for permission checks",
         ),
     },
+    "applications/services.py": {
+        "_base_manager": (
+            "a book's outcome notice after commit: its title and link to its own members",
+        ),
+    },
     "portal/services.py": {
         "_base_manager": (
             "an organization recorded by its code is found across tenants, never duplicated",
