@@ -1,10 +1,12 @@
 """Small presentation helpers whose punctuation follows the active language."""
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import pgettext
 
 register = template.Library()
@@ -35,3 +37,42 @@ def numbered(number: Any, title: Any) -> str:
 @register.filter
 def get_item(mapping: Any, key: Any) -> Any:
     return mapping.get(key, "") if hasattr(mapping, "get") else ""
+
+
+# Words of official titles a line must not split: a cover title breaks only between them.
+TITLE_WORDS = (
+    "中小企业",
+    "制造业",
+    "数字化转型",
+    "数字化",
+    "城市试点",
+    "县域试点",
+    "试点",
+    "牵引单位",
+    "遴选",
+    "标杆示范",
+    "示范企业",
+    "示范车间",
+    "申报书",
+    "申报",
+    "实施方案",
+    "工业和信息化局",
+    "工业和信息化厅",
+)
+# The vocabulary first, then a year, then a leading place name (江门市, 广东省).
+_TITLE_SPLIT = re.compile("(" + "|".join(TITLE_WORDS) + r"|\d{4}年|^[^\s省市区县]{1,4}[省市区县])")
+
+
+@register.filter
+def unbroken_title(title: Any) -> str:
+    """A cover title whose lines break between words, never inside one: each place name, year
+    and word of the pilots' vocabulary is kept together on a line (Chinese has no spaces to
+    break at, so the renderer would otherwise cut anywhere)."""
+    parts = []
+    for part in _TITLE_SPLIT.split(str(title)):
+        # Text outside the vocabulary longer than a short word may break anywhere, as before,
+        # rather than overflow the page.
+        parts.extend(part if len(part) > 8 else [part] if part else [])
+    return mark_safe(  # noqa: S308 - every part is escaped
+        "".join(f'<span style="display: inline-block">{escape(part)}</span>' for part in parts)
+    )
