@@ -173,3 +173,33 @@ def test_the_demo_programme_shows_its_evaluations_and_funds(client, settings):
         assert "中期绩效评价通过" in evaluations.content.decode()
     client.force_login(User.objects.get(username="gz_manager"))
     assert client.get(f"/pilots/programmes/{programme.pk}/funds/").status_code == 404
+
+
+def test_make_run_serves_on_the_port_asked_for(tmp_path):
+    """`make run PORT=8100` passes the port to scripts/run-dev, which serves on it."""
+    import os
+    import shutil
+    import stat
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    (tmp_path / "scripts").mkdir()
+    shutil.copy(root / "scripts" / "run-dev", tmp_path / "scripts" / "run-dev")
+    bin_dir = tmp_path / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    log = tmp_path / "calls.log"
+    for name in ("celery", "python"):
+        stub = bin_dir / name
+        stub.write_text(f'#!/usr/bin/env bash\necho "{name} $*" >> "{log}"\n', encoding="utf-8")
+        stub.chmod(stub.stat().st_mode | stat.S_IEXEC)
+    subprocess.run(
+        [str(tmp_path / "scripts" / "run-dev")],
+        env={**os.environ, "PORT": "8123"},
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    assert "python manage.py runserver 127.0.0.1:8123" in log.read_text(encoding="utf-8")
+    makefile = (root / "Makefile").read_text(encoding="utf-8")
+    assert "PORT=$(PORT) scripts/run-dev" in makefile
