@@ -8,6 +8,7 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         # Wires Django's and Axes' authentication signals to the audit trail.
-        from . import audit, bundles  # noqa: F401 - bundles registers the documents' rule
+        # bundles registers the documents' rule, list_exports the core's list exporters.
+        from . import audit, bundles, list_exports  # noqa: F401
 
         audit.connect_signals()

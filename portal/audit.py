@@ -183,5 +183,8 @@ register_actions(
         "organization_updated": _("organization profile updated"),
         "seal_uploaded": _("seal uploaded"),
         "reminder_policy_set": _("reminder policy set"),
+        "exported": _("table exported"),
+        "export_requested": _("export requested"),
+        "export_written": _("export written"),
     }
 )

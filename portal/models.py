@@ -571,3 +571,48 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.name}"
+
+
+def export_path(instance: "ExportJob", filename: str) -> str:
+    return f"exports/{timezone.now():%Y/%m}/{instance.pk}-{uuid.uuid4().hex[:8]}-{filename}"
+
+
+class ExportJob(models.Model):
+    """A large export written by a worker (DESIGN.md §7): the exporter's identifier and the page's
+    filters are stored, so the worker rebuilds the same table in the requester's scope."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("being written")
+        DONE = "done", _("ready")
+        FAILED = "failed", _("failed")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="export_jobs")
+    identifier = models.CharField(max_length=64)
+    file_format = models.CharField(max_length=8, default="xlsx")
+    params = models.JSONField(default=dict, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(null=True, blank=True)
+    rows_written = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to=export_path, max_length=255, blank=True)
+    error = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = VisibleManager()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"], name="exportjob_user_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.identifier} {self.status}"
+
+    @property
+    def progress(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, self.rows_written * 100 // self.total_rows)

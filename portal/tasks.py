@@ -10,6 +10,7 @@ from .deadlines import (
     send_notification_email,
     worker_name,
 )
+from .export_jobs import run_export_job
 from .models import User, WorkerHeartbeat
 from .scoping import visibility_scope
 from .visibility import Visibility
@@ -22,6 +23,7 @@ __all__ = [
     "record_heartbeat",
     "render_document_bundle",
     "run_deadline_actions",
+    "run_export_job",
     "send_notification_email",
     "worker_name",
 ]

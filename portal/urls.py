@@ -5,7 +5,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from . import api, document_views, inbox_views, views
+from . import api, document_views, export_views, inbox_views, views
 from .forms import LoginForm
 
 router = SimpleRouter()
@@ -38,6 +38,15 @@ urlpatterns = [
     path("bureaus/<int:bureau_pk>/", views.bureau_detail, name="bureau-detail"),
     path("bureaus/<int:bureau_pk>/seal/", document_views.bureau_seal_upload, name="bureau-seal"),
     path("audit/", views.audit_list, name="audit-list"),
+    path("exports/", export_views.export, name="export"),
+    path("exports/jobs/", export_views.job_list, name="export-jobs"),
+    path("exports/jobs/<int:job_pk>/", export_views.job_detail, name="export-job"),
+    path("exports/jobs/<int:job_pk>/status/", export_views.job_status, name="export-job-status"),
+    path(
+        "exports/jobs/<int:job_pk>/download/",
+        export_views.job_download,
+        name="export-job-download",
+    ),
     path(
         "organizations/<int:organization_pk>/seal/",
         document_views.seal_upload,

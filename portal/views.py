@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import audit, home_panels, selectors, services
+from . import audit, home_panels, list_exports, selectors, services
 from .forms import OrganizationProfileForm, RegistrationForm
 from .models import AuditEvent, Bureau, Deadline, Organization, Role
-from .params import date_param, int_param, text_param
+from .params import int_param, text_param
 from .visibility import visible_or_404
 
 PAGE_SIZE = 25
@@ -208,17 +208,7 @@ def bureau_detail(request: HttpRequest, bureau_pk: int) -> HttpResponse:
 @login_required
 def audit_list(request: HttpRequest) -> HttpResponse:
     request.visibility.require_role(Role.BUREAU_ADMIN, Role.ORG_ADMIN)
-    filters = {
-        "action": text_param(request.GET, "action", max_length=64),
-        "outcome": text_param(request.GET, "outcome", max_length=16),
-        "user": text_param(request.GET, "user", max_length=150),
-        "since": date_param(request.GET, "since"),
-        "until": date_param(request.GET, "until"),
-    }
-    if filters["outcome"] not in AuditEvent.Outcome.values:
-        filters["outcome"] = ""
-    if filters["action"] not in audit.ACTION_LABELS:
-        filters["action"] = ""
+    filters = list_exports.audit_filters(request.GET)
     page = paginate(request, selectors.audit_events(**filters), per_page=50)
     for event in page:
         event.action_label = audit.action_label(event.action)

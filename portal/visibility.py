@@ -35,6 +35,7 @@ from .models import (
     AuditEvent,
     Bureau,
     Deadline,
+    ExportJob,
     Membership,
     Organization,
     Role,
@@ -259,6 +260,8 @@ register(
         | Q(organization_id__in=v.organization_ids)
     ),
 )
+# An export job is its requester's alone: the file holds what their scope showed when they asked.
+register(ExportJob, lambda v: Q(user_id=v.user_id))
 register(
     AuditEvent,
     lambda v: (

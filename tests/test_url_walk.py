@@ -50,6 +50,7 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "unit_pk": lambda foreign: foreign["unit"].pk,
     "report_pk": lambda foreign: foreign["report"].pk,
     "sanction_pk": lambda foreign: foreign["sanction"].pk,
+    "job_pk": lambda foreign: foreign["export_job"].pk,
 }
 
 # persona -> which tenant is foreign to them (never visible)
@@ -224,6 +225,14 @@ def tenant_objects(bureau, organization) -> dict:
             evidence="sanctions/none.pdf",
         )
 
+        from portal.models import ExportJob
+
+        export_job = ExportJob.objects.create(
+            user=User.objects.create_user(username=f"walk-exporter-{bureau.pk}"),
+            identifier="organizations",
+            status="done",
+            file="exports/none.xlsx",
+        )
         bundle = DocumentBundle.objects.create(
             kind="application_book",
             subject_type=ContentType.objects.get_for_model(application),
@@ -256,6 +265,7 @@ def tenant_objects(bureau, organization) -> dict:
         "unit": unit,
         "report": report,
         "sanction": sanction,
+        "export_job": export_job,
     }
 
 
@@ -414,7 +424,7 @@ def own_objects(world) -> dict:
         TaskBook,
     )
     from portal.deadlines import deadline_set
-    from portal.models import DocumentBundle, Notification
+    from portal.models import DocumentBundle, ExportJob, Notification
     from portal.scoping import scopes_disabled
     from portal.visibility import Visibility
     from tests.books import make_call, pdf_bytes
@@ -584,6 +594,14 @@ def own_objects(world) -> dict:
         user.username: Notification.objects.create(user=user, kind="call_close", params={})
         for user in world.users.values()
     }
+    with scopes_disabled():
+        export_job = ExportJob.objects.create(
+            user=world.jm_manager,
+            identifier="organizations",
+            status="done",
+            rows_written=1,
+            file=pdf("export.xlsx"),
+        )
     return {
         "world": world,
         "call": call,
@@ -616,6 +634,7 @@ def own_objects(world) -> dict:
         "unit": unit,
         "report": report,
         "sanction": sanction,
+        "export_job": export_job,
     }
 
 
@@ -665,6 +684,10 @@ OWN: list[Own] = [
         )
     ),
     Own("organization-edit", "pj_applicant", _org("pj_maker")),
+    *(
+        Own(url, "jm_manager", _pk("job_pk", "export_job"))
+        for url in ("export-job", "export-job-status", "export-job-download")
+    ),
     Own("organization-seal", "pj_applicant", _org("pj_maker"), "post", 302),
     Own("bureau-seal", "jm_admin", _bureau("jm"), "post", 302),
     Own("api-organization-detail", "pj_applicant", _org("pj_maker")),
