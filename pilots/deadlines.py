@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.deadlines import DeadlineKind, register
 from portal.models import Deadline
-from portal.selectors import organization_member_ids
+from portal.selectors import organization_member_ids, organization_member_map
 
 from .models import PilotEnterprise
 
@@ -16,11 +16,23 @@ def acceptance_recipients(deadline: Deadline) -> list[int]:
     return organization_member_ids([enterprise.organization_id]) if enterprise else []
 
 
+def acceptance_recipients_many(deadlines: list[Deadline]) -> dict[int, list[int]]:
+    """The same for a batch of deadlines, in two queries: a province has thousands of them."""
+    organizations = dict(
+        PilotEnterprise.objects.filter(
+            pk__in=[d.subject_id for d in deadlines], status=PilotEnterprise.Status.COMPLETED
+        ).values_list("pk", "organization_id")
+    )
+    members = organization_member_map(set(organizations.values()))
+    return {d.pk: members.get(organizations.get(d.subject_id, -1), []) for d in deadlines}
+
+
 ACCEPTANCE_DUE = register(
     DeadlineKind(
         code="acceptance_due",
         label=lambda: str(_("Acceptance application due")),
         recipients=acceptance_recipients,
+        recipients_many=acceptance_recipients_many,
         default_offsets=(3, 1, 0),
     )
 )

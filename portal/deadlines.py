@@ -18,7 +18,7 @@ import socket
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as clock
 from typing import Any
 
@@ -48,7 +48,10 @@ from .visibility import Visibility
 from .workdays import add_working_days
 
 REMIND_AT = clock(9, 0)  # reminders arrive in the morning, Beijing time
-PLANNING_WINDOW = timedelta(days=60)
+PLAN_BATCH = 500  # deadlines planned per transaction
+# ``next_plan_at`` of a deadline to plan at the very next tick (new, moved, or its policy changed):
+# earlier than any tick, so it comes first in planning order.
+PLAN_AT_NEXT_TICK = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,9 @@ class DeadlineKind:
     default_offsets: tuple[int, ...] = (7, 3, 1, 0)
     working_days: bool = False
     on_due: Callable[[Deadline], None] | None = None
+    # Recipients of a whole batch of deadlines of this kind at once ({deadline id: user ids}),
+    # for kinds with many deadlines; without it, ``recipients`` is asked per deadline.
+    recipients_many: Callable[[list[Deadline]], dict[int, Iterable[int]]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -102,6 +108,9 @@ def deadline_set(
             deadline.due_at = due_at
             deadline.status = Deadline.Status.OPEN
             deadline.acted_at = None
+            deadline.next_plan_at = PLAN_AT_NEXT_TICK  # the new revision is planned anew
+        if deadline.pk is None:
+            deadline.next_plan_at = PLAN_AT_NEXT_TICK
         deadline.title, deadline.link = title[:255], link[:255]
         deadline.bureau, deadline.organization = bureau, organization
         deadline.save()
@@ -118,18 +127,37 @@ def deadline_close(*, kind: str, subject: models.Model, status: str = Deadline.S
         ).update(status=status, updated_at=timezone.now())
 
 
-def policy_for(deadline: Deadline) -> tuple[list[int], bool]:
-    """The bureau's own policy, else its ancestors', else the portal default, else the kind's."""
+def policy_for(
+    deadline: Deadline, policies: dict[tuple[str, int | None], ReminderPolicy] | None = None
+) -> tuple[list[int], bool]:
+    """The bureau's own policy, else its ancestors', else the portal default, else the kind's.
+
+    ``policies`` (every policy by kind and bureau) spares a query per deadline when planning."""
     kind = KINDS[deadline.kind]
-    policies = {p.bureau_id: p for p in ReminderPolicy.objects.filter(kind=deadline.kind)}
+    if policies is None:
+        policies = {
+            (p.kind, p.bureau_id): p for p in ReminderPolicy.objects.filter(kind=deadline.kind)
+        }
     bureau = deadline.bureau
     while bureau is not None:
-        if bureau.pk in policies:
-            return list(policies[bureau.pk].offsets), policies[bureau.pk].working_days
+        own = policies.get((deadline.kind, bureau.pk))
+        if own is not None:
+            return list(own.offsets), own.working_days
         bureau = bureau.parent
-    if None in policies:
-        return list(policies[None].offsets), policies[None].working_days
+    default = policies.get((deadline.kind, None))
+    if default is not None:
+        return list(default.offsets), default.working_days
     return list(kind.default_offsets), kind.working_days
+
+
+def replan(*, kind: str, bureau: Bureau | None) -> int:
+    """Plan the open deadlines of ``kind`` under ``bureau`` (all, for the portal default) again."""
+    # Planning bookkeeping across the bureau's subtree, whoever changed the policy.
+    with visibility_scope(Visibility.system()):
+        deadlines = Deadline.objects.filter(kind=kind, status=Deadline.Status.OPEN)
+        if bureau is not None:
+            deadlines = deadlines.filter(bureau__path__startswith=bureau.path)
+        return deadlines.update(next_plan_at=PLAN_AT_NEXT_TICK)
 
 
 def send_instant(due_at: datetime, offset: int, working_days: bool) -> datetime:
@@ -147,65 +175,115 @@ def send_instant(due_at: datetime, offset: int, working_days: bool) -> datetime:
     return instant
 
 
-def plan_reminders(now: datetime | None = None) -> int:
-    """Create the reminder rows that are due now; return how many will be sent."""
+def plan_reminders(
+    now: datetime | None = None, *, batch: int = PLAN_BATCH, max_seconds: float = 30
+) -> int:
+    """Create the reminder rows that are due now; return how many will be sent.
+
+    Only deadlines whose ``next_plan_at`` has come are read, through a partial index, a batch at
+    a time, each batch locked (``SKIP LOCKED``) so two planners share the work instead of
+    repeating it; a quiet tick is one indexed query whatever the number of open deadlines. Each
+    batch runs a fixed number of queries (recipients aside, which a kind may also resolve for a
+    whole batch) and leaves every deadline with its next moment, so planning resumes where it
+    stopped.
+    """
     now = now or timezone.now()
+    started = time.monotonic()
     planned = 0
     # The beat plans reminders for every tenant; each is then sent to its own recipient only.
     with visibility_scope(Visibility.system()):
-        deadlines = Deadline.objects.filter(
-            status=Deadline.Status.OPEN,
-            due_at__gte=now - PLANNING_WINDOW,
-            due_at__lte=now + PLANNING_WINDOW,
-        ).select_related("bureau__parent__parent")
-        for deadline in deadlines:
-            kind = KINDS.get(deadline.kind)
-            if kind is None:
-                continue
-            offsets, working_days = policy_for(deadline)
-            due = sorted(
-                (
-                    (send_instant(deadline.due_at, offset, working_days), offset)
-                    for offset in set(offsets)
-                ),
-                key=lambda pair: pair[0],
-            )
-            due = [(instant, offset) for instant, offset in due if instant <= now]
-            if not due:
-                continue
-            recipients = set(kind.recipients(deadline))
-            existing = set(
-                Reminder.objects.filter(deadline=deadline, revision=deadline.revision).values_list(
-                    "offset", "recipient_id"
+        while time.monotonic() - started < max_seconds:
+            with transaction.atomic():
+                deadlines = list(
+                    Deadline.objects.select_for_update(skip_locked=True, of=("self",))
+                    .filter(status=Deadline.Status.OPEN, next_plan_at__lte=now)
+                    .select_related("bureau__parent__parent")
+                    .order_by("next_plan_at")[:batch]
+                )
+                if not deadlines:
+                    break
+                planned += _plan_batch(deadlines, now)
+            if len(deadlines) < batch:
+                break
+    return planned
+
+
+def _plan_batch(deadlines: list[Deadline], now: datetime) -> int:
+    policies = {(p.kind, p.bureau_id): p for p in ReminderPolicy.objects.all()}
+    existing: dict[int, set[tuple[int, int]]] = {d.pk: set() for d in deadlines}
+    revisions = {d.pk: d.revision for d in deadlines}
+    for deadline_id, revision, offset, user_id in Reminder.objects.filter(
+        deadline_id__in=list(revisions)
+    ).values_list("deadline_id", "revision", "offset", "recipient_id"):
+        if revisions[deadline_id] == revision:
+            existing[deadline_id].add((offset, user_id))
+    recipients = _recipients(deadlines)
+    rows: list[Reminder] = []
+    watermarks: dict[int, datetime | None] = {}
+    for deadline in deadlines:
+        if deadline.kind not in KINDS:
+            watermarks[deadline.pk] = None
+            continue
+        offsets, working_days = policy_for(deadline, policies)
+        instants = sorted(
+            (send_instant(deadline.due_at, offset, working_days), offset) for offset in set(offsets)
+        )
+        due = [(instant, offset) for instant, offset in instants if instant <= now]
+        watermarks[deadline.pk] = next((i for i, _o in instants if i > now), None)
+        if due:
+            rows += _reminder_rows(deadline, due, recipients.get(deadline.pk, ()), existing)
+    created = Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    Deadline.objects.bulk_update(
+        [Deadline(pk=pk, next_plan_at=moment) for pk, moment in watermarks.items()],
+        ["next_plan_at"],
+        batch_size=1000,
+    )
+    return sum(1 for r in created if r.status == Reminder.Status.PENDING)
+
+
+def _recipients(deadlines: list[Deadline]) -> dict[int, Iterable[int]]:
+    """Who each deadline reminds: per kind, in one call where the kind can resolve a batch."""
+    by_kind: dict[str, list[Deadline]] = {}
+    for deadline in deadlines:
+        by_kind.setdefault(deadline.kind, []).append(deadline)
+    found: dict[int, Iterable[int]] = {}
+    for code, group in by_kind.items():
+        kind = KINDS.get(code)
+        if kind is None:
+            continue
+        if kind.recipients_many is not None:
+            found.update(kind.recipients_many(group))
+        else:
+            found.update({d.pk: kind.recipients(d) for d in group})
+    return found
+
+
+def _reminder_rows(
+    deadline: Deadline,
+    due: list[tuple[datetime, int]],
+    recipients: Iterable[int],
+    existing: dict[int, set[tuple[int, int]]],
+) -> list[Reminder]:
+    """The missing (offset, recipient) rows; when several offsets fell due while planning was
+    down, only the latest is sent and the earlier ones are recorded as coalesced."""
+    sent = existing[deadline.pk]
+    rows = []
+    for user_id in set(recipients):
+        missing = [(instant, offset) for instant, offset in due if (offset, user_id) not in sent]
+        latest_sent = max((i for i, o in due if (o, user_id) in sent), default=None)
+        for index, (instant, offset) in enumerate(missing):
+            is_latest = index == len(missing) - 1 and (latest_sent is None or instant > latest_sent)
+            rows.append(
+                Reminder(
+                    deadline=deadline,
+                    revision=deadline.revision,
+                    offset=offset,
+                    recipient_id=user_id,
+                    send_at=instant,
+                    status=Reminder.Status.PENDING if is_latest else Reminder.Status.COALESCED,
                 )
             )
-            rows = []
-            for user_id in recipients:
-                missing = [
-                    (instant, offset)
-                    for instant, offset in due
-                    if (offset, user_id) not in existing
-                ]
-                latest_sent = max((i for i, o in due if (o, user_id) in existing), default=None)
-                for index, (instant, offset) in enumerate(missing):
-                    is_latest = index == len(missing) - 1 and (
-                        latest_sent is None or instant > latest_sent
-                    )
-                    rows.append(
-                        Reminder(
-                            deadline=deadline,
-                            revision=deadline.revision,
-                            offset=offset,
-                            recipient_id=user_id,
-                            send_at=instant,
-                            status=Reminder.Status.PENDING
-                            if is_latest
-                            else Reminder.Status.COALESCED,
-                        )
-                    )
-            created = Reminder.objects.bulk_create(rows, ignore_conflicts=True)
-            planned += sum(1 for r in created if r.status == Reminder.Status.PENDING)
-    return planned
+    return rows
 
 
 def send_pending(
@@ -380,7 +458,23 @@ def worker_name() -> str:
 def dispatch_reminders() -> int:
     """Plan what is due and send it; safe to run on several workers at once."""
     plan_reminders()
-    return send_pending(worker=worker_name(), max_seconds=90)
+    return send_pending(worker=worker_name(), max_seconds=60)
+
+
+@shared_task(
+    name="portal.tasks.plan_due_reminders", ignore_result=True, time_limit=60, soft_time_limit=50
+)
+def plan_due_reminders() -> int:
+    """The beat's planning tick, apart from sending, so a sending backlog never delays it."""
+    return plan_reminders(max_seconds=30)
+
+
+@shared_task(
+    name="portal.tasks.send_due_reminders", ignore_result=True, time_limit=120, soft_time_limit=100
+)
+def send_due_reminders() -> int:
+    """The beat's sending tick: claims batches until none are left or its time is up."""
+    return send_pending(worker=worker_name(), max_seconds=80)
 
 
 @shared_task(

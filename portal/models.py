@@ -322,6 +322,10 @@ class Deadline(models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
     )
     acted_at = models.DateTimeField(null=True, blank=True)
+    # When reminder planning must next look at this deadline: the earliest send instant of an
+    # offset not yet planned (now, when the deadline or its policy changes); empty when every
+    # offset of this revision is planned. Planning reads only the rows whose moment has come.
+    next_plan_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -335,6 +339,20 @@ class Deadline(models.Model):
             models.UniqueConstraint(
                 fields=["kind", "subject_type", "subject_id"], name="deadline_one_per_subject"
             )
+        ]
+        indexes = [
+            # Planning: the open deadlines whose next reminder instant has come.
+            models.Index(
+                fields=["next_plan_at"],
+                condition=Q(status="open", next_plan_at__isnull=False),
+                name="deadline_to_plan",
+            ),
+            # Due actions: open deadlines past due that have not been acted on.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(status="open", acted_at__isnull=True),
+                name="deadline_to_act",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -397,6 +415,14 @@ class Reminder(models.Model):
             models.UniqueConstraint(
                 fields=["deadline", "revision", "offset", "recipient"],
                 name="reminder_once_per_offset",
+            )
+        ]
+        indexes = [
+            # Claiming: only rows still to send (a sliver of a million) in send order.
+            models.Index(
+                fields=["send_at", "id"],
+                condition=Q(status__in=["pending", "sending"]),
+                name="reminder_to_send",
             )
         ]
 

@@ -75,6 +75,20 @@ def organization_member_ids(organization_ids: Any) -> list[int]:
     )
 
 
+def organization_member_map(organization_ids: Any) -> dict[int, list[int]]:
+    """Active members' user ids per organization, in one query (reminders for a whole batch)."""
+    members: dict[int, list[int]] = {}
+    for organization_id, user_id in (
+        Membership.all_objects.filter(
+            organization_id__in=organization_ids, role__in=ORGANIZATION_ROLES, user__is_active=True
+        )
+        .values_list("organization_id", "user_id")
+        .distinct()
+    ):
+        members.setdefault(organization_id, []).append(user_id)
+    return members
+
+
 def bureau_user_ids(bureau_id: int | None, roles: Iterable[str]) -> list[int]:
     # Who works at a bureau, for notifications sent as the portal: ids only, never shown.
     if bureau_id is None:

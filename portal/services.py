@@ -262,6 +262,8 @@ def reminder_policy_set(
         raise ValidationError(
             _("At most 10 reminders, from 60 days before to 30 days after the deadline.")
         )
+    # The deadlines this policy governs are planned again at the next tick with the new offsets.
+    deadlines.replan(kind=kind, bureau=bureau)
     if not offsets:
         ReminderPolicy.objects.filter(kind=kind, bureau=bureau).delete()
         return ReminderPolicy(

@@ -227,8 +227,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.record_heartbeat",
         "schedule": float(os.environ.get("PORTAL_HEARTBEAT_SECONDS", "60")),
     },
-    "dispatch-reminders": {
-        "task": "portal.tasks.dispatch_reminders",
+    # Planning and sending are separate ticks: a sending backlog never delays planning.
+    "plan-reminders": {
+        "task": "portal.tasks.plan_due_reminders",
+        "schedule": float(os.environ.get("PORTAL_REMINDER_SECONDS", "60")),
+    },
+    "send-reminders": {
+        "task": "portal.tasks.send_due_reminders",
         "schedule": float(os.environ.get("PORTAL_REMINDER_SECONDS", "60")),
     },
     "run-due-actions": {

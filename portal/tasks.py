@@ -6,7 +6,9 @@ from celery import Task, shared_task
 from .bundles import render_document_bundle
 from .deadlines import (
     dispatch_reminders,
+    plan_due_reminders,
     run_deadline_actions,
+    send_due_reminders,
     send_notification_email,
     worker_name,
 )
@@ -20,10 +22,12 @@ from .visibility import Visibility
 __all__ = [
     "ScopedTask",
     "dispatch_reminders",
+    "plan_due_reminders",
     "record_heartbeat",
     "render_document_bundle",
     "run_deadline_actions",
     "run_export_job",
+    "send_due_reminders",
     "send_notification_email",
     "worker_name",
 ]

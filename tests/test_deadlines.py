@@ -244,3 +244,74 @@ def test_staff_see_their_jurisdiction_s_deadlines(client, world, call_with_draft
         == 200
     )
     assert Role.BUREAU_ADMIN
+
+
+# --- planning at a province's scale (issue: reminders keep up) ------------------------------------
+def _many_deadlines(world, count: int, due_at: datetime) -> None:
+    from django.contrib.contenttypes.models import ContentType
+
+    from portal.models import User
+
+    with scopes_disabled():
+        subject = ContentType.objects.get_for_model(User)
+        Deadline.objects.bulk_create(
+            [
+                Deadline(
+                    kind="acceptance_due",
+                    due_at=due_at,
+                    title=f"d{n}",
+                    subject_type=subject,
+                    subject_id=10_000 + n,
+                    bureau=world.pj,
+                    next_plan_at=deadlines.PLAN_AT_NEXT_TICK,
+                )
+                for n in range(count)
+            ]
+        )
+
+
+def _planning_queries(moment: datetime) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with time_machine.travel(moment), CaptureQueriesContext(connection) as queries:
+        deadlines.plan_reminders()
+    return len(queries)
+
+
+@pytest.mark.parametrize("count", [10, 60])
+def test_a_quiet_planning_tick_is_one_query_whatever_the_number_of_deadlines(world, count):
+    _many_deadlines(world, count, at(2025, 12, 31, 17))
+    _planning_queries(at(2025, 10, 1, 10))  # sets each deadline's next moment
+    with scopes_disabled():
+        assert not Deadline.objects.filter(next_plan_at__lte=at(2025, 10, 1, 10)).exists()
+    # Nothing new until the first offset (3 days before): a single indexed read per tick.
+    assert _planning_queries(at(2025, 10, 2, 10)) <= 3
+
+
+def test_a_planning_batch_runs_the_same_queries_for_ten_or_sixty_deadlines(world):
+    _many_deadlines(world, 10, at(2025, 12, 31, 17))
+    few = _planning_queries(at(2025, 10, 1, 10))
+    _many_deadlines_more = _many_deadlines  # a second, larger set with other subjects
+    with scopes_disabled():
+        Deadline.objects.all().delete()
+    _many_deadlines_more(world, 60, at(2025, 12, 31, 17))
+    many = _planning_queries(at(2025, 10, 1, 10))
+    assert many == few
+
+
+def test_a_changed_policy_plans_its_deadlines_again_with_the_new_offsets(world, call_with_draft):
+    tick(at(2025, 10, 13, 9))
+    assert [n.params["offset"] for n in inbox(world.jm_leader_admin)] == [7]
+    with time_machine.travel(at(2025, 10, 14, 9)):
+        services.reminder_policy_set(
+            visibility=Visibility.for_user(world.jm_admin),
+            bureau=world.jm,
+            kind="call_close",
+            offsets_text="7, 5",
+            working_days=False,
+        )
+    tick(at(2025, 10, 15, 9, 5))  # the new 5-day moment
+    assert [n.params["offset"] for n in inbox(world.jm_leader_admin)] == [7, 5]
+    tick(at(2025, 10, 19, 9, 5))  # 1 day before is no longer in the policy
+    assert [n.params["offset"] for n in inbox(world.jm_leader_admin)] == [7, 5]
