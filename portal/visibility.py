@@ -49,6 +49,11 @@ class Visibility:
     user_id: int | None
     roles: frozenset[tuple[str, int | None, int | None]] = field(default=frozenset())
     is_system: bool = False
+    # Each model's filter, built once per visibility (a request's, or a task's) and reused by
+    # every queryset after it: the rules depend only on the roles above.
+    _filters: dict[tuple[type[models.Model], str], Q] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     # --- construction -------------------------------------------------------------------
     @classmethod
@@ -217,7 +222,15 @@ def register(
 
 
 def rule_q(model: type[models.Model], v: Visibility, prefix: str = "") -> Q:
-    """What ``v`` may see of ``model`` (through ``prefix`` from a related model's rows)."""
+    """What ``v`` may see of ``model`` (through ``prefix`` from a related model's rows); built
+    once per visibility and model."""
+    cached = v._filters.get((model, prefix))
+    if cached is None:
+        cached = v._filters[(model, prefix)] = _build_rule_q(model, v, prefix)
+    return cached
+
+
+def _build_rule_q(model: type[models.Model], v: Visibility, prefix: str) -> Q:
     rules = RULES.get(model)
     if not rules:
         raise LookupError(

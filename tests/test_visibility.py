@@ -7,7 +7,7 @@ from django.apps import apps
 from django.http import Http404
 
 from portal.models import AuditEvent, Membership, Organization
-from portal.scoping import ScopeError, VisibleManager
+from portal.scoping import ScopeError, VisibleManager, visibility_scope
 from portal.visibility import RULES, Visibility, visible_or_404
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +127,26 @@ def test_visibility_comes_from_memberships_only(world):
     assert visibility.organization_ids == {world.pj_maker.pk}
     assert visibility.staff_bureau_ids == frozenset()
     assert not visibility.is_operator
+
+
+def test_each_models_filter_is_built_once_per_visibility_and_reused(world, monkeypatch):
+    """A request's querysets share one filter per model instead of rebuilding it each time."""
+    from portal import visibility as core
+    from portal.models import Organization
+
+    calls = []
+    rules = [
+        (lambda rule: lambda v, prefix: calls.append(prefix) or rule(v, prefix))(rule)
+        for rule in core.RULES[Organization]
+    ]
+    monkeypatch.setitem(core.RULES, Organization, rules)
+    visibility = Visibility.for_user(world.jm_manager)
+    with visibility_scope(visibility):
+        first = set(Organization.objects.values_list("pk", flat=True))
+        for _ in range(4):
+            assert set(Organization.objects.values_list("pk", flat=True)) == first
+    assert len(calls) == len(rules)
+    other = Visibility.for_user(world.gz_manager)  # another user's visibility builds its own
+    with visibility_scope(other):
+        assert set(Organization.objects.values_list("pk", flat=True)) != first
+    assert len(calls) == 2 * len(rules)
