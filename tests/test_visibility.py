@@ -135,10 +135,15 @@ def test_each_models_filter_is_built_once_per_visibility_and_reused(world, monke
     from portal.models import Organization
 
     calls = []
-    rules = [
-        (lambda rule: lambda v, prefix: calls.append(prefix) or rule(v, prefix))(rule)
-        for rule in core.RULES[Organization]
-    ]
+
+    def counted(rule):
+        def wrapper(v, prefix):
+            calls.append(prefix)
+            return rule(v, prefix)
+
+        return wrapper
+
+    rules = [counted(rule) for rule in core.RULES[Organization]]
     monkeypatch.setitem(core.RULES, Organization, rules)
     visibility = Visibility.for_user(world.jm_manager)
     with visibility_scope(visibility):
