@@ -6,7 +6,8 @@ see the document (``portal.visibility``), unless the kind is registered as staff
 is idempotent: the same source (content hash, seal, engine version) keeps the existing file and
 code; a changed source renders again and replaces the file. Rendering is claimed with a
 conditional update, so two workers never render the same bundle, and a claim older than
-``CLAIM_TIMEOUT`` (a worker that died) is taken over.
+``PORTAL_JOB_CLAIM_TIMEOUT`` seconds (a worker that died) is taken over: the beat's
+:func:`bundles_resume` queues it again, as it does a bundle whose message a broker outage lost.
 """
 
 import hashlib
@@ -16,6 +17,7 @@ from datetime import timedelta
 from typing import IO, Any
 
 from celery import shared_task
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import models, transaction
@@ -29,7 +31,12 @@ from .scoping import scopes_disabled, visibility_scope
 from .visibility import Visibility
 
 ENGINE_VERSION = "1"
-CLAIM_TIMEOUT = timedelta(minutes=10)
+
+
+def claim_timeout() -> timedelta:
+    return timedelta(seconds=settings.PORTAL_JOB_CLAIM_TIMEOUT)
+
+
 Builder = Callable[[DocumentBundle, Callable[[int], None]], Rendered]
 
 
@@ -149,7 +156,7 @@ def bundle_render(bundle_id: int) -> bool:
             DocumentBundle.objects.filter(pk=bundle_id)
             .filter(
                 Q(status=DocumentBundle.Status.QUEUED)
-                | Q(status=DocumentBundle.Status.RENDERING, claimed_at__lt=now - CLAIM_TIMEOUT)
+                | Q(status=DocumentBundle.Status.RENDERING, claimed_at__lt=now - claim_timeout())
             )
             .update(status=DocumentBundle.Status.RENDERING, claimed_at=now, progress=5)
         )
@@ -227,6 +234,24 @@ def bundle_verify(code: str, upload: IO[bytes] | None = None) -> Verification:
         pages=bundle.pages,
         matches=matches,
     )
+
+
+def bundles_resume(now: Any = None) -> int:
+    """Queue again the bundles nobody is rendering: a dead worker's claim, or a queued bundle
+    older than the claim timeout (its message was lost). Returns how many were queued."""
+    now = now or timezone.now()
+    stale = now - claim_timeout()
+    # The beat looks across tenants for stalled renders; it only re-queues them by id.
+    with visibility_scope(Visibility.system()):
+        ids = list(
+            DocumentBundle.objects.filter(
+                Q(status=DocumentBundle.Status.QUEUED, created_at__lt=stale)
+                | Q(status=DocumentBundle.Status.RENDERING, claimed_at__lt=stale)
+            ).values_list("pk", flat=True)[:500]
+        )
+    for bundle_id in ids:
+        render_document_bundle.delay(bundle_id)
+    return len(ids)
 
 
 @shared_task(

@@ -2,7 +2,7 @@
 
 The request stores the exporter's identifier and the page's filters; the worker claims the job
 with a conditional update (two workers never write the same job; a claim older than
-``CLAIM_TIMEOUT`` is a dead worker's and is taken over), rebuilds the exporter in the requester's
+``PORTAL_JOB_CLAIM_TIMEOUT`` is a dead worker's and is taken over, re-queued by the beat), rebuilds the exporter in the requester's
 own visibility scope, so a job sees exactly what its user would see in the page, and streams the
 rows into a file with progress. Memory stays flat: rows are written as they are read.
 """
@@ -24,7 +24,6 @@ from .params import text_param
 from .scoping import visibility_scope
 from .visibility import Visibility
 
-CLAIM_TIMEOUT = timedelta(minutes=30)
 # Exports with more rows than this run as jobs; smaller ones are answered in the request.
 INLINE_MAX_ROWS = getattr(settings, "EXPORT_INLINE_MAX_ROWS", 5000)
 
@@ -75,7 +74,7 @@ def export_job_run(job_id: int) -> bool:
             ExportJob.objects.filter(pk=job_id)
             .filter(
                 Q(status=ExportJob.Status.QUEUED)
-                | Q(status=ExportJob.Status.RUNNING, claimed_at__lt=now - CLAIM_TIMEOUT)
+                | Q(status=ExportJob.Status.RUNNING, claimed_at__lt=now - claim_timeout())
             )
             .update(status=ExportJob.Status.RUNNING, claimed_at=now, rows_written=0)
         )
@@ -118,6 +117,27 @@ def _write(job: ExportJob, scope_visibility: Visibility) -> None:
         detail={"identifier": job.identifier, "rows": rows},
         outcome=AuditEvent.Outcome.SUCCESS,
     )
+
+
+def claim_timeout() -> timedelta:
+    return timedelta(seconds=settings.PORTAL_JOB_CLAIM_TIMEOUT)
+
+
+def export_jobs_resume(now: Any = None) -> int:
+    """Queue again the jobs nobody is writing (a dead worker's claim, or a lost message)."""
+    now = now or timezone.now()
+    stale = now - claim_timeout()
+    # The beat looks across users for stalled jobs; it only re-queues them by id.
+    with visibility_scope(Visibility.system()):
+        ids = list(
+            ExportJob.objects.filter(
+                Q(status=ExportJob.Status.QUEUED, created_at__lt=stale)
+                | Q(status=ExportJob.Status.RUNNING, claimed_at__lt=stale)
+            ).values_list("pk", flat=True)[:500]
+        )
+    for job_id in ids:
+        run_export_job.delay(job_id)
+    return len(ids)
 
 
 @shared_task(

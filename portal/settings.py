@@ -236,11 +236,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.send_due_reminders",
         "schedule": float(os.environ.get("PORTAL_REMINDER_SECONDS", "60")),
     },
+    # Renders and exports whose worker died (or whose message a broker outage lost) are queued
+    # again; the claim makes a duplicate harmless.
+    "resume-stalled-jobs": {
+        "task": "portal.tasks.resume_stalled_jobs",
+        "schedule": float(os.environ.get("PORTAL_RESUME_SECONDS", "60")),
+    },
     "run-due-actions": {
         "task": "portal.tasks.run_deadline_actions",
         "schedule": float(os.environ.get("PORTAL_REMINDER_SECONDS", "60")),
     },
 }
+# A document render or an export whose worker died is taken over after this many seconds.
+PORTAL_JOB_CLAIM_TIMEOUT = int(os.environ.get("PORTAL_JOB_CLAIM_TIMEOUT", "600"))
 # A claimed reminder whose worker died is taken over after this many seconds.
 PORTAL_REMINDER_CLAIM_TIMEOUT = int(os.environ.get("PORTAL_REMINDER_CLAIM_TIMEOUT", "300"))
 # Pause between two sends, to spare a mail relay.

@@ -3,7 +3,7 @@ from typing import Any
 
 from celery import Task, shared_task
 
-from .bundles import render_document_bundle
+from .bundles import bundles_resume, render_document_bundle
 from .deadlines import (
     dispatch_reminders,
     plan_due_reminders,
@@ -12,7 +12,7 @@ from .deadlines import (
     send_notification_email,
     worker_name,
 )
-from .export_jobs import run_export_job
+from .export_jobs import export_jobs_resume, run_export_job
 from .models import User, WorkerHeartbeat
 from .scoping import visibility_scope
 from .visibility import Visibility
@@ -24,6 +24,7 @@ __all__ = [
     "dispatch_reminders",
     "plan_due_reminders",
     "record_heartbeat",
+    "resume_stalled_jobs",
     "render_document_bundle",
     "run_deadline_actions",
     "run_export_job",
@@ -55,3 +56,11 @@ class ScopedTask(Task):
 def record_heartbeat() -> None:
     """Beat-scheduled every minute; operators see its age on their home page and /healthz."""
     WorkerHeartbeat.objects.update_or_create(worker=socket.gethostname())
+
+
+@shared_task(
+    name="portal.tasks.resume_stalled_jobs", ignore_result=True, time_limit=60, soft_time_limit=50
+)
+def resume_stalled_jobs() -> int:
+    """Beat-scheduled: documents and exports whose worker died are queued again."""
+    return bundles_resume() + export_jobs_resume()

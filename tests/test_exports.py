@@ -198,3 +198,28 @@ def test_official_layouts_keep_their_merged_headers_and_report_progress():
     assert rows[-1] == ("合计", 1, 2, 3, 4) and len(rows) == 2 + 2 + 2500 + 1
     csv_rows = list(csv.reader(io.StringIO(Official().to_csv().decode("utf-8-sig"))))
     assert csv_rows[2][0] == "指标" and csv_rows[-1][0] == "合计"
+
+
+def test_a_job_whose_worker_died_is_queued_again_once_its_claim_is_stale(world, settings, tmp_path):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.PORTAL_JOB_CLAIM_TIMEOUT = 60
+    now = timezone.now()
+    with scopes_disabled():
+        fresh = ExportJob.objects.create(
+            user=world.jm_manager, identifier="organizations", status="running", claimed_at=now
+        )
+        stale = ExportJob.objects.create(
+            user=world.jm_manager,
+            identifier="organizations",
+            status="running",
+            claimed_at=now - timedelta(seconds=61),
+        )
+    assert export_jobs.export_jobs_resume() == 1  # the task runs in place here
+    with scopes_disabled():
+        fresh.refresh_from_db()
+        stale.refresh_from_db()
+    assert fresh.status == "running" and stale.status == "done" and stale.rows_written > 0
