@@ -13,6 +13,7 @@ from portal.book import localized
 from portal.book_display import section_view
 from portal.documents import Part, Rendered, build_bundle, page_html
 from portal.models import DocumentBundle
+from portal.storage import local_path
 from portal.templatetags.portal_tags import join_list, numbered
 
 from .models import Application
@@ -27,7 +28,7 @@ def _title(section: dict) -> str:
 
 def seal_file(application: Application) -> Path | None:
     seal = application.organization.seal
-    return Path(seal.path) if seal else None
+    return local_path(seal) if seal else None
 
 
 def build(bundle: DocumentBundle, progress: Callable[[int], None]) -> Rendered:
@@ -73,7 +74,7 @@ def build(bundle: DocumentBundle, progress: Callable[[int], None]) -> Rendered:
                 )
                 for slot, slot_files in listed:
                     for attachment in slot_files:
-                        path = Path(attachment.file.path)
+                        path = local_path(attachment.file)
                         if attachment.kind == "pdf":
                             parts.append(Part(kind="pdf", title=slot["label"], path=path, level=2))
                         elif attachment.kind in ("jpg", "png"):

@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 from portal import bundles
 from portal.documents import Part, Rendered, build_bundle, page_html
 from portal.models import Bureau, DocumentBundle
+from portal.storage import local_path
 
 from .models import Publicity, ReviewRound, ScoreSheet
 from .scoring import sheet_total
@@ -114,7 +115,7 @@ def _seal_name(bureau: Bureau) -> str:
 
 def _seal_path(bureau: Bureau) -> Path | None:
     """The issuing bureau's seal, on the cover and as the cross-page seal (骑缝章)."""
-    return Path(bureau.seal.path) if bureau.seal else None
+    return local_path(bureau.seal) if bureau.seal else None
 
 
 def request_ranking(review_round: ReviewRound) -> DocumentBundle:

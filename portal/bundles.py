@@ -24,7 +24,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import visibility
+from . import storage, visibility
 from .documents import Rendered, verification_code
 from .models import Bureau, DocumentBundle, Organization
 from .scoping import scopes_disabled, visibility_scope
@@ -171,7 +171,8 @@ def bundle_render(bundle_id: int) -> bool:
             )
 
         try:
-            rendered = KINDS[bundle.kind].builder(bundle, progress)
+            with storage.scratch():  # stored files the builder fetches live as long as the render
+                rendered = KINDS[bundle.kind].builder(bundle, progress)
         except Exception as error:
             DocumentBundle.objects.filter(pk=bundle_id, source_hash=claimed_source).update(
                 status=DocumentBundle.Status.FAILED, error=str(error)[:2000]
@@ -192,8 +193,8 @@ def bundle_render(bundle_id: int) -> bool:
             )
             bundle.save()
             if old:
-                storage = bundle.file.storage
-                transaction.on_commit(lambda: storage.delete(old))
+                files = bundle.file.storage
+                transaction.on_commit(lambda: files.delete(old))
     return True
 
 

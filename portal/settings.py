@@ -173,6 +173,27 @@ STORAGES = {
         )
     },
 }
+# An S3-compatible object store (MinIO, or a cloud's) for uploads and generated documents, so
+# every web and worker node reads the same files; the local file system is the embedded default.
+PORTAL_S3_BUCKET = os.environ.get("PORTAL_S3_BUCKET", "")
+if PORTAL_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": PORTAL_S3_BUCKET,
+            "endpoint_url": os.environ.get("PORTAL_S3_ENDPOINT_URL") or None,
+            "access_key": os.environ.get("PORTAL_S3_ACCESS_KEY", ""),
+            "secret_key": os.environ.get("PORTAL_S3_SECRET_KEY", ""),
+            "region_name": os.environ.get("PORTAL_S3_REGION", "us-east-1"),
+            # Private objects; links, if ever used, are signed and short-lived. Downloads go
+            # through permission-checked views that stream the object.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "file_overwrite": False,
+            "addressing_style": "path",
+        },
+    }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
