@@ -37,6 +37,7 @@ test: install-test lint
 ## make bench: speed and memory as ratios against a lower bound measured in the same run.
 bench: install
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_reminders.py
 
 lint: install-test
 	$(BIN)/ruff check .

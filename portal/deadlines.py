@@ -26,8 +26,7 @@ from celery import shared_task
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
-from django.db import models, transaction
-from django.db.models import Q
+from django.db import connection, models, transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -192,11 +191,13 @@ def plan_reminders(
     planned = 0
     # The beat plans reminders for every tenant; each is then sent to its own recipient only.
     with visibility_scope(Visibility.system()):
+        to_plan = Deadline.objects.filter(status=Deadline.Status.OPEN, next_plan_at__lte=now)
+        if not to_plan.exists():
+            return 0  # a quiet tick: one indexed read
         while time.monotonic() - started < max_seconds:
             with transaction.atomic():
                 deadlines = list(
-                    Deadline.objects.select_for_update(skip_locked=True, of=("self",))
-                    .filter(status=Deadline.Status.OPEN, next_plan_at__lte=now)
+                    to_plan.select_for_update(skip_locked=True, of=("self",))
                     .select_related("bureau__parent__parent")
                     .order_by("next_plan_at")[:batch]
                 )
@@ -294,20 +295,9 @@ def send_pending(
     timeout = timedelta(seconds=settings.PORTAL_REMINDER_CLAIM_TIMEOUT)
     delivered = 0
     while time.monotonic() - started < max_seconds:
-        moment = now or timezone.now()
-        with transaction.atomic():
-            ids = list(
-                Reminder.objects.select_for_update(skip_locked=True)
-                .filter(
-                    Q(status=Reminder.Status.PENDING)
-                    | Q(status=Reminder.Status.SENDING, claimed_at__lt=moment - timeout)
-                )
-                .order_by("send_at", "pk")
-                .values_list("pk", flat=True)[:batch]
-            )
-            Reminder.objects.filter(pk__in=ids).update(
-                status=Reminder.Status.SENDING, claimed_by=worker, claimed_at=moment
-            )
+        ids = claim_reminders(
+            worker=worker, now=now or timezone.now(), timeout=timeout, batch=batch
+        )
         if not ids:
             break
         for reminder_id in ids:
@@ -315,6 +305,39 @@ def send_pending(
             if settings.PORTAL_REMINDER_THROTTLE_SECONDS:
                 time.sleep(settings.PORTAL_REMINDER_THROTTLE_SECONDS)
     return delivered
+
+
+def claim_reminders(*, worker: str, now: datetime, timeout: timedelta, batch: int) -> list[int]:
+    """Mark up to ``batch`` due reminders as this worker's, oldest first, in one statement: the
+    rows still to send are read through their partial index and locked with ``SKIP LOCKED``, so
+    two workers never claim the same row; a dead worker's claim older than ``timeout`` is taken
+    over. (One round trip: the ORM cannot return the ids an UPDATE touched.)"""
+    table = Reminder._meta.db_table
+    # The portal's own queue of reminders (not tenant data shown to anyone): ids come back only.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {table} SET status = %s, claimed_by = %s, claimed_at = %s
+            WHERE id IN (
+                SELECT id FROM {table}
+                WHERE status = %s OR (status = %s AND claimed_at < %s)
+                ORDER BY send_at, id
+                LIMIT %s
+                FOR UPDATE SKIP LOCKED
+            )
+            RETURNING id
+            """,  # noqa: S608 - the table name is the model's own; values are parameters
+            [
+                Reminder.Status.SENDING,
+                worker,
+                now,
+                Reminder.Status.PENDING,
+                Reminder.Status.SENDING,
+                now - timeout,
+                batch,
+            ],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 def _deliver(reminder_id: int, worker: str) -> int:

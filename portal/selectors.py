@@ -78,6 +78,7 @@ def organization_member_ids(organization_ids: Any) -> list[int]:
 def organization_member_map(organization_ids: Any) -> dict[int, list[int]]:
     """Active members' user ids per organization, in one query (reminders for a whole batch)."""
     members: dict[int, list[int]] = {}
+    # Members of a batch of organizations to remind, read as the portal: ids only, never shown.
     for organization_id, user_id in (
         Membership.all_objects.filter(
             organization_id__in=organization_ids, role__in=ORGANIZATION_ROLES, user__is_active=True

@@ -417,6 +417,7 @@ ALLOWED: dict[str, dict[str, tuple[str, ...]]] = {
             "who works at a bureau, for notifications sent as the portal: ids only",
             "a bureau's expert pool as a subquery of ids, for assignment by its staff",
             "a yes/no about one membership for permission checks",
+            "members of a batch of organizations to remind, as the portal: ids only",
         ),
     },
     "applications/services.py": {
@@ -435,12 +436,23 @@ ALLOWED: dict[str, dict[str, tuple[str, ...]]] = {
             "closing a deadline: the portal's bookkeeping, whoever finished the thing",
             "the beat plans reminders across every tenant",
             "the beat runs due actions across every tenant, claimed per deadline",
+            "a changed policy re-plans the deadlines of its bureau's subtree, as the portal",
+        ),
+        "raw SQL": (
+            "claiming reminders is one UPDATE … RETURNING over the portal's own queue table",
+        ),
+    },
+    "portal/export_jobs.py": {
+        "Visibility.system()": (
+            "the worker claims a job by id before it knows whose; it writes in the user's scope",
+            "the beat re-queues stalled jobs by id across users",
         ),
     },
     "portal/bundles.py": {
         "Visibility.system()": (
             "a document job is the portal's bookkeeping; the caller checked the subject",
             "the worker renders a claimed job for whoever asked",
+            "the beat re-queues stalled renders by id across tenants",
         ),
         "scopes_disabled()": (
             "the public verify page looks across every tenant by design; returns no content",
