@@ -50,8 +50,22 @@
     };
   }
 
-  function option(spec) {
+  // Large type on the cockpit, read from across a meeting room.
+  function enlarge(base) {
+    base.textStyle = { fontSize: 18 };
+    ["xAxis", "yAxis"].forEach(function (axis) {
+      if (base[axis]) { base[axis].axisLabel = Object.assign({}, base[axis].axisLabel, { fontSize: 16 }); }
+    });
+    if (base.legend) { base.legend.textStyle = { fontSize: 16 }; }
+    base.series.forEach(function (series) {
+      series.label = Object.assign({}, series.label, { fontSize: 18, fontWeight: "bold" });
+    });
+    return base;
+  }
+
+  function option(spec, large) {
     var base = spec.type === "pie" ? pieOption(spec) : barOption(spec, spec.type === "hbar");
+    if (large) { enlarge(base); }
     base.aria = { enabled: true, label: { description: spec.description }, decal: { show: true } };
     base.backgroundColor = "transparent";
     return base;
@@ -93,7 +107,7 @@
       var element = document.getElementById("chart-" + key);
       if (!element) { return; }
       var chart = window.echarts.init(element, dark ? "dark" : null, { renderer: "svg" });
-      chart.setOption(option(data[key]));
+      chart.setOption(option(data[key], dark));
       // ECharts sets the aria-label from the description; the role stays an image's.
       element.setAttribute("role", "img");
       keyboard(element, chart, data[key], key);
