@@ -13,8 +13,9 @@ pytestmark = pytest.mark.browser
 CHARTS = ("targets", "levels", "stages", "overdue", "funds")
 
 
+@pytest.mark.usefixtures("scene")
 def test_the_dashboard_draws_its_charts_beside_their_tables(
-    live_server, transactional_db, world, scene, browser  # noqa: F811
+    live_server, transactional_db, world, browser
 ):
     from playwright.sync_api import expect
 
@@ -22,9 +23,11 @@ def test_the_dashboard_draws_its_charts_beside_their_tables(
     refused = []
     page.on(
         "console",
-        lambda message: refused.append(message.text)
-        if "Content Security Policy" in message.text or message.type == "error"
-        else None,
+        lambda message: (
+            refused.append(message.text)
+            if "Content Security Policy" in message.text or message.type == "error"
+            else None
+        ),
     )
     page.on("pageerror", lambda error: refused.append(str(error)))
     log_in(page, live_server.url, "jm_manager")
@@ -53,9 +56,8 @@ def test_the_dashboard_draws_its_charts_beside_their_tables(
     assert refused == []
 
 
-def test_the_cockpit_draws_its_refreshed_figures(
-    live_server, transactional_db, world, scene, browser  # noqa: F811
-):
+@pytest.mark.usefixtures("scene")
+def test_the_cockpit_draws_its_refreshed_figures(live_server, transactional_db, world, browser):
     from playwright.sync_api import expect
 
     page = browser.new_page(viewport={"width": 1920, "height": 1080})

@@ -585,3 +585,28 @@ def test_owed_deadline_kinds_are_registered():
     from portal import deadlines
 
     assert set(OWED_DEADLINE_KINDS) <= set(deadlines.KINDS)
+
+
+@pytest.mark.django_db
+def test_the_demo_dashboard_has_something_in_every_chart(client, settings):
+    """After `make run` the city, the province and the operator see every chart filled."""
+    from django.core.management import call_command
+
+    from portal.models import User
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    for username in ("jm_manager", "gd_manager", "operator"):
+        client.force_login(User.objects.get(username=username))
+        charts = _chart_json(client.get("/dashboard/").content.decode())
+        for key, chart in charts.items():
+            values = [v for series in chart["series"] for v in series["data"] if v]
+            assert values, (username, key)
+        stages = dict(
+            zip(charts["stages"]["categories"], charts["stages"]["series"][0]["data"], strict=True)
+        )
+        assert all(stages.values()), (username, stages)  # every stage has an enterprise
+        overdue = charts["overdue"]["series"][0]["data"]
+        assert overdue[1] >= 1 and overdue[3] >= 1  # a late acceptance, a late rectification
+    client.force_login(User.objects.get(username="jm_manager"))
+    assert client.get("/dashboard/cockpit/").status_code == 200
