@@ -12,7 +12,7 @@
     var categoryAxis = {
       type: "category",
       data: spec.categories,
-      axisLabel: { interval: 0, width: horizontal ? 160 : 90, overflow: "break" }
+      axisLabel: { interval: 0, width: horizontal ? 200 : 90, overflow: "break" }
     };
     var valueAxis = { type: "value", minInterval: 1 };
     return {
