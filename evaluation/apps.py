@@ -34,6 +34,13 @@ class EvaluationConfig(AppConfig):
         bundles.register(
             documents.PUBLICITY, documents.build_publicity, subject=Publicity, staff_only=True
         )
+        from portal import home_panels
+
+        from .dashboard_views import home_panel
+
+        home_panels.register(
+            "evaluation/home_dashboard.html", home_panel, audiences={home_panels.SIGNED_IN}
+        )
         from .rubrics_loader import sync_shipped_rubrics
 
         post_migrate.connect(

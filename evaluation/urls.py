@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import performance_views, views
+from . import dashboard_views, performance_views, views
 
 urlpatterns = [
     path("calls/<int:call_pk>/review/", views.review_desk, name="review-desk"),
@@ -81,5 +81,15 @@ urlpatterns = [
         "performance/satisfaction/",
         performance_views.satisfaction,
         name="performance-satisfaction",
+    ),
+]
+urlpatterns += [
+    # dashboards of a bureau's area and the meeting-room cockpit (issue 12)
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/cockpit/", dashboard_views.cockpit, name="dashboard-cockpit"),
+    path(
+        "dashboard/cockpit/figures/",
+        dashboard_views.cockpit_figures,
+        name="dashboard-cockpit-figures",
     ),
 ]

@@ -28,6 +28,7 @@ def navigation(request: Any) -> dict[str, Any]:
         if visibility.is_expert:
             items.append((reverse("my-reviews"), _("My reviews")))
         if visibility.is_bureau_staff or visibility.is_operator:
+            items.append((reverse("dashboard"), _("Dashboard")))
             items.append((reverse("pilot-progress"), _("Pilot progress")))
             items.append((reverse("deadline-list"), _("Deadlines")))
         if visibility.has_role(Role.BUREAU_ADMIN, Role.ORG_ADMIN):

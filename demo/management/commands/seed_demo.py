@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from demo.dashboard import build_demo_dashboard
 from demo.world import DEMO_PASSWORD, PERSONAS, build_demo_calls, build_demo_pilot, build_world
 from portal.models import User
 from portal.scoping import scopes_disabled
@@ -31,6 +32,7 @@ class Command(BaseCommand):
                     world = build_world()
                     build_demo_calls(world)
                     build_demo_pilot(world)
+                    build_demo_dashboard(world)
                 self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
         for persona in PERSONAS:
