@@ -109,7 +109,7 @@ class ExpertResource(imports.ImportResource):
         try:
             row["_employer_uscc"] = _clean_employer_code(self.value(row, "employer_uscc"))
         except ValidationError as error:
-            errors[self.columns["employer_uscc"]] = " ".join(error.messages["employer_uscc"])
+            errors[self.columns["employer_uscc"]] = " ".join(error.message_dict["employer_uscc"])
         row["_bureau"] = target_bureau(self, row, errors)
         user = User.objects.filter(username=self.value(row, "username")).first()
         if user is not None and not user.is_active:
@@ -138,8 +138,12 @@ class ExpertResource(imports.ImportResource):
         if row["_employer_uscc"]:
             instance.employer_uscc = row["_employer_uscc"]
 
-    def validate_instance(self, instance: Any, *args: Any, **kwargs: Any) -> None:
-        pass  # the user is attached on save; the row's own checks cover the rest
+    def validate_instance(
+        self, instance: Any, import_validation_errors: Any = None, validate_unique: bool = True
+    ) -> None:
+        # The row's own checks decide; the model is not cleaned, as its user is attached on save.
+        if import_validation_errors:
+            raise ValidationError(import_validation_errors)
 
     def before_save_instance(self, instance: ExpertProfile, row: Any, **kwargs: Any) -> None:
         user = row["_user"]

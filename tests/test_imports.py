@@ -278,6 +278,7 @@ def test_experts_are_imported_into_the_pool_with_one_time_passwords(world):
     ]
     report = run(world.jm_manager, "experts", world.jm, xlsx(header, rows), confirm=False)
     assert [row.action for row in report.rows] == ["new", "update", "invalid", "invalid"]
+    assert "工作单位统一社会信用代码" in report.rows[3].errors[0]
     assert not User.objects.filter(username="expert_new").exists()
 
     report = run(world.jm_manager, "experts", world.jm, xlsx(header, rows), confirm=True)
