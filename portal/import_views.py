@@ -2,6 +2,7 @@
 → confirm. One view serves every registered importer (``?table=<identifier>``)."""
 
 import base64
+import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,8 +12,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 from . import imports
+from .exporters import XLSX_TYPE, content_disposition
 from .params import int_param, text_param
 
 SESSION_KEY = "portal.import"
@@ -28,6 +32,8 @@ def import_page(request: HttpRequest) -> HttpResponse:
     importer = imports.IMPORTERS.get(text_param(request.GET, "table"))
     if importer is None or importer not in available:
         return render(request, "portal/import_list.html", {"importers": available})
+    if request.method == "GET" and request.GET.get("template") == "xlsx":
+        return blank_sheet(importer)
     bureaus = list(importer.bureaus(visibility))
     if not bureaus:
         raise PermissionDenied
@@ -79,3 +85,18 @@ def import_page(request: HttpRequest) -> HttpResponse:
             "report": report,
         },
     )
+
+
+def blank_sheet(importer: type[imports.Importer]) -> HttpResponse:
+    """The importer's sheet with its column names only, to fill in."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = importer.identifier
+    sheet.append(importer.resource.column_names())
+    for index, column in enumerate(importer.resource.column_names()):
+        sheet.column_dimensions[get_column_letter(index + 1)].width = max(12, 2 * len(column) + 2)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition(f"{importer.verbose_name}.xlsx")
+    return response

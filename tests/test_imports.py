@@ -344,6 +344,29 @@ def test_a_foreign_bureau_chosen_on_the_page_falls_back_to_the_users_own(client,
     assert response.status_code == 200 and response.context["bureau"] == world.pj
 
 
+def test_the_blank_sheet_has_the_importers_columns(client, world):
+    from openpyxl import load_workbook
+
+    client.force_login(world.jm_manager)
+    response = client.get("/imports/?table=providers&template=xlsx")
+    assert response.status_code == 200
+    header = next(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert list(header) == imports.IMPORTERS["providers"].resource.column_names()
+
+
+def test_the_page_refuses_a_post_without_its_csrf_token(world):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.pj_manager)
+    response = client.post(
+        "/imports/?table=organizations",
+        {"bureau": world.pj.pk, "action": "check", "file": upload(xlsx(ORG_HEADER, org_rows()))},
+    )
+    assert response.status_code == 403
+    assert PJ_NEW not in codes()
+
+
 # --- the admin ------------------------------------------------------------------------------------------
 ADMIN_LISTS = [
     "/admin/pilots/leadingunit/",

@@ -230,3 +230,37 @@ def test_applicants_may_not_keep_a_pool_and_foreign_bureaus_are_not_found(client
     assert not client.get("/experts/").context["can_keep"]
     assert client.post(f"/experts/{expert.pk}/remove/").status_code == 403
     assert expert.user.username in pool(world.jm)
+
+
+def test_the_pool_page_queries_do_not_grow_with_its_experts(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world.jm_manager)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/experts/").status_code == 200
+    for number in range(5):
+        client.post(
+            "/experts/add/",
+            {
+                "bureau": world.jm.pk,
+                "username": f"expert_{number}",
+                "full_name": "x",
+                "phone": "1",
+                "employer_name": "e",
+            },
+        )
+    with CaptureQueriesContext(connection) as many:
+        response = client.get("/experts/")
+    assert len(response.context["page"]) >= 5
+    assert len(many) == len(few)
+
+
+def test_a_member_action_without_its_csrf_token_is_refused(world):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.pj_applicant)
+    member = membership(world.pj_member, world.pj_maker)
+    assert client.post(remove_url(world.pj_maker, member)).status_code == 403
+    assert membership(world.pj_member, world.pj_maker)
