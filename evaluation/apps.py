@@ -21,6 +21,7 @@ class EvaluationConfig(AppConfig):
         from . import (
             deadlines,  # noqa: F401 - registers the deadline kinds
             documents,
+            experts,  # noqa: F401 - registers the experts importer
             exports,  # noqa: F401 - registers the exporters
         )
         from .models import Publicity, ReviewRound

@@ -55,6 +55,10 @@ class ExpertProfile(models.Model):
 
     objects = VisibleManager()
 
+    class Meta:
+        verbose_name = _("expert profile")
+        verbose_name_plural = _("expert profiles")
+
     def __str__(self) -> str:
         return f"{self.user} ({self.employer_name})"
 
@@ -139,6 +143,8 @@ class ExpertAssignment(models.Model):
     objects = VisibleManager()
 
     class Meta:
+        verbose_name = _("expert assignment")
+        verbose_name_plural = _("expert assignments")
         ordering = ["round", "application", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -262,6 +268,8 @@ class Objection(models.Model):
     objects = VisibleManager()
 
     class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
         ordering = ["submitted_at", "pk"]
 
     def __str__(self) -> str:
@@ -336,6 +344,8 @@ class QuarterlyReport(models.Model):
     objects = VisibleManager()
 
     class Meta:
+        verbose_name = _("quarterly report")
+        verbose_name_plural = _("quarterly reports")
         ordering = ["-year", "-quarter"]
         constraints = [
             models.UniqueConstraint(
@@ -501,6 +511,8 @@ class Sanction(models.Model):
     objects = VisibleManager()
 
     class Meta:
+        verbose_name = _("sanction")
+        verbose_name_plural = _("sanctions")
         ordering = ["-created_at", "-pk"]
         constraints = [
             # one open removal proposal at a time: the rules never propose it twice

@@ -27,6 +27,7 @@ class PilotsConfig(AppConfig):
             deadlines,  # noqa: F401 - registers the deadline kinds
             documents,
             exports,  # noqa: F401 - registers the exporters
+            imports,  # noqa: F401 - registers the importers
         )
         from .models import PilotEnterprise
 

@@ -65,6 +65,10 @@ class Alliance(models.Model):
 
     objects = VisibleManager()
 
+    class Meta:
+        verbose_name = _("1+1+N alliance")
+        verbose_name_plural = _("1+1+N alliances")
+
     def __str__(self) -> str:
         return f"{self.leading_unit} 1+1+N"
 
@@ -118,6 +122,10 @@ class BenchmarkTitle(models.Model):
     revocation_reason = models.TextField(_("reason for revocation"), blank=True)
 
     objects = VisibleManager()
+
+    class Meta:
+        verbose_name = _("benchmark title")
+        verbose_name_plural = _("benchmark titles")
 
     def __str__(self) -> str:
         return self.title
@@ -356,6 +364,10 @@ class TaskBook(models.Model):
 
     objects = VisibleManager()
 
+    class Meta:
+        verbose_name = _("task book")
+        verbose_name_plural = _("task books")
+
     def __str__(self) -> str:
         return f"task book {self.enterprise}"
 
@@ -428,6 +440,8 @@ class AllianceChange(models.Model):
     objects = VisibleManager()
 
     class Meta:
+        verbose_name = _("alliance change")
+        verbose_name_plural = _("alliance changes")
         ordering = ["-filed_at", "-pk"]
 
     def __str__(self) -> str:
@@ -459,6 +473,8 @@ class ServiceProvider(models.Model):
     objects = VisibleManager()
 
     class Meta:
+        verbose_name = _("service provider")
+        verbose_name_plural = _("service providers")
         ordering = ["name", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["bureau", "uscc"], name="provider_once_per_bureau")
@@ -503,6 +519,8 @@ class Product(models.Model):
     objects = VisibleManager()
 
     class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
         ordering = ["direction", "name", "pk"]
 
     def __str__(self) -> str:
@@ -557,6 +575,8 @@ class EnrolmentRequest(models.Model):
     objects = VisibleManager()
 
     class Meta:
+        verbose_name = _("enrolment request")
+        verbose_name_plural = _("enrolment requests")
         ordering = ["-created_at", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -598,6 +618,10 @@ class Contract(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = VisibleManager()
+
+    class Meta:
+        verbose_name = _("transformation contract")
+        verbose_name_plural = _("transformation contracts")
 
     def __str__(self) -> str:
         return str(self.enterprise)
@@ -641,6 +665,8 @@ class DemandList(models.Model):
     objects = VisibleManager()
 
     class Meta:
+        verbose_name = _("demand list")
+        verbose_name_plural = _("demand lists")
         ordering = ["sub_industry", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["bureau", "sub_industry"], name="demand_list_once")
@@ -717,6 +743,8 @@ class Assessment(models.Model):
     objects = VisibleManager()
 
     class Meta:
+        verbose_name = _("digital-level assessment")
+        verbose_name_plural = _("digital-level assessments")
         constraints = [
             models.UniqueConstraint(
                 fields=["enterprise", "stage", "kind"], name="assessment_unique_stage_kind"

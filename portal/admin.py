@@ -3,8 +3,11 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportMixin
 
 from . import workdays
+from .import_resources import OrganizationResource
+from .imports import ResourceImportAdmin
 from .models import AuditEvent, Bureau, CalendarDay, Membership, Organization, User
 
 admin.site.site_header = _("Portal administration")
@@ -13,7 +16,10 @@ admin.site.site_title = _("Portal administration")
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = (*BaseUserAdmin.fieldsets, (_("Profile"), {"fields": ("full_name", "phone")}))
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (_("Profile"), {"fields": ("full_name", "phone", "must_change_password")}),
+    )
     list_display = ("username", "full_name", "email", "is_active", "last_login")
     search_fields = ("username", "full_name", "email", "phone")
 
@@ -26,8 +32,22 @@ class BureauAdmin(admin.ModelAdmin):
     readonly_fields = ("path",)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records that change only through their owners' services: the operator looks."""
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(ResourceImportAdmin, ImportMixin, admin.ModelAdmin):
+    """Organizations; the operator imports a list with the bureaus' importer (no bureau: the
+    division code column or the code's region decides where each lands)."""
+
+    resource_classes = [OrganizationResource]
     list_display = ("name", "uscc", "kind", "home_bureau", "created_at")
     list_filter = ("kind",)
     list_select_related = ("home_bureau",)

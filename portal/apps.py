@@ -8,7 +8,8 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         # Wires Django's and Axes' authentication signals to the audit trail.
-        # bundles registers the documents' rule, list_exports the core's list exporters.
-        from . import audit, bundles, list_exports  # noqa: F401
+        # bundles registers the documents' rule, list_exports the core's list exporters,
+        # import_resources the core's importers.
+        from . import audit, bundles, import_resources, list_exports  # noqa: F401
 
         audit.connect_signals()

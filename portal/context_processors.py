@@ -31,6 +31,9 @@ def navigation(request: Any) -> dict[str, Any]:
             items.append((reverse("dashboard"), _("Dashboard")))
             items.append((reverse("pilot-progress"), _("Pilot progress")))
             items.append((reverse("deadline-list"), _("Deadlines")))
+            items.append((reverse("expert-pool"), _("Expert pool")))
+        if visibility.has_role(Role.BUREAU_MANAGER, Role.BUREAU_ADMIN):
+            items.append((reverse("imports"), _("Import lists")))
         if visibility.has_role(Role.BUREAU_ADMIN, Role.ORG_ADMIN):
             items.append((reverse("audit-list"), _("Audit log")))
         if visibility.is_operator and request.user.is_staff:

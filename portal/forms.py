@@ -5,7 +5,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from . import uscc
-from .models import Bureau, Organization
+from .models import Bureau, Organization, Role
 from .services import PROFILE_FIELDS
 
 
@@ -95,3 +95,25 @@ class OrganizationProfileForm(forms.ModelForm):
     class Meta:
         model = Organization
         fields = list(PROFILE_FIELDS)
+
+
+class PersonForm(forms.Form):
+    """Someone to add: an existing account by user name, email or mobile phone, or a new one."""
+
+    identifier = forms.CharField(
+        label=_("Existing account: user name, email or mobile phone"),
+        max_length=150,
+        required=False,
+    )
+    username = forms.CharField(label=_("New account: user name"), max_length=150, required=False)
+    full_name = forms.CharField(label=_("Full name"), max_length=100, required=False)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+
+
+class MemberAddForm(PersonForm):
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[(Role.ORG_MEMBER, Role.ORG_MEMBER.label), (Role.ORG_ADMIN, Role.ORG_ADMIN.label)],
+        initial=Role.ORG_MEMBER,
+    )

@@ -4,6 +4,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils import translation
 
 from . import audit
@@ -78,4 +79,35 @@ class VisibilityMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> Any:
         if isinstance(exception, PermissionDenied):
             audit.record(action="access_denied", outcome=AuditEvent.Outcome.DENIED)
+        return None
+
+
+class PasswordChangeRequiredMiddleware:
+    """An account created with a one-time password chooses its own before anything else."""
+
+    ALLOWED_NAMES = frozenset({"password-change", "logout", "set-language"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and not request.path.startswith(settings.STATIC_URL or "/static/")
+        ):
+            match = getattr(request, "resolver_match", None) or _resolve(request.path_info)
+            if match is None or match.url_name not in self.ALLOWED_NAMES:
+                return redirect("password-change")
+        return self.get_response(request)
+
+
+def _resolve(path: str) -> Any:
+    from django.urls import Resolver404, resolve
+
+    try:
+        return resolve(path)
+    except Resolver404:
         return None

@@ -18,6 +18,10 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("full name"), max_length=100, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    # Set on an account created for someone else with a one-time password (portal.members).
+    must_change_password = models.BooleanField(
+        _("must change password at next login"), default=False
+    )
 
     class Meta:
         verbose_name = _("user")

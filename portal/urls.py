@@ -5,7 +5,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from . import api, document_views, export_views, inbox_views, views
+from . import api, document_views, export_views, import_views, inbox_views, member_views, views
 from .forms import LoginForm
 
 router = SimpleRouter()
@@ -39,6 +39,22 @@ urlpatterns = [
     path("bureaus/<int:bureau_pk>/seal/", document_views.bureau_seal_upload, name="bureau-seal"),
     path("audit/", views.audit_list, name="audit-list"),
     path("exports/", export_views.export, name="export"),
+    path("imports/", import_views.import_page, name="imports"),
+    path(
+        "organizations/<int:organization_pk>/members/add/",
+        member_views.member_add,
+        name="organization-member-add",
+    ),
+    path(
+        "organizations/<int:organization_pk>/members/<int:membership_pk>/role/",
+        member_views.member_role,
+        name="organization-member-role",
+    ),
+    path(
+        "organizations/<int:organization_pk>/members/<int:membership_pk>/remove/",
+        member_views.member_remove,
+        name="organization-member-remove",
+    ),
     path("exports/jobs/", export_views.job_list, name="export-jobs"),
     path("exports/jobs/<int:job_pk>/", export_views.job_detail, name="export-job"),
     path("exports/jobs/<int:job_pk>/status/", export_views.job_status, name="export-job-status"),

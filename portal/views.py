@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import audit, home_panels, list_exports, selectors, services
-from .forms import OrganizationProfileForm, RegistrationForm
+from . import audit, home_panels, list_exports, members, selectors, services
+from .forms import MemberAddForm, OrganizationProfileForm, RegistrationForm
 from .models import AuditEvent, Bureau, Deadline, Organization, Role
 from .params import int_param, text_param
 from .visibility import visible_or_404
@@ -146,6 +146,8 @@ def organization_detail(request: HttpRequest, organization_pk: int) -> HttpRespo
             "members": selectors.organization_members(organization),
             "can_edit": request.visibility.is_operator
             or organization.pk in request.visibility.admin_organization_ids,
+            "member_form": MemberAddForm(),
+            "member_roles": [(role, role.label) for role in (Role.ORG_MEMBER, Role.ORG_ADMIN)],
         },
     )
 
@@ -232,6 +234,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
+        members.password_changed(user=form.user)
         audit.record(action="password_changed", outcome=AuditEvent.Outcome.SUCCESS)
         messages.success(self.request, _("Your password has been changed."))
         return response

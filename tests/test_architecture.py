@@ -506,6 +506,22 @@ ALLOWED: dict[str, dict[str, tuple[str, ...]]] = {
             "one demand list per sub-industry in the caller's bureau, as the constraint (附4)",
         ),
     },
+    "portal/import_resources.py": {
+        "_base_manager": (
+            "an imported organization is found by its code across tenants, never duplicated",
+        ),
+    },
+    "pilots/imports.py": {
+        "_base_manager": (
+            "a county enrols for the active leading units serving its area: published decisions",
+        ),
+    },
+    "evaluation/experts.py": {
+        "_base_manager": (
+            "one expert profile per person across pools, filled when a pool adds them",
+            "an imported expert's one profile across pools, found and never duplicated",
+        ),
+    },
     "pilots/services/enrolment.py": {
         "_base_manager": (
             "enrolled by any leading unit, including ones the enterprise cannot see: yes or no",

@@ -51,6 +51,8 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "report_pk": lambda foreign: foreign["report"].pk,
     "sanction_pk": lambda foreign: foreign["sanction"].pk,
     "job_pk": lambda foreign: foreign["export_job"].pk,
+    "membership_pk": lambda foreign: foreign["membership"].pk,
+    "expert_pk": lambda foreign: foreign["expert_membership"].pk,
 }
 
 # persona -> which tenant is foreign to them (never visible)
@@ -233,6 +235,18 @@ def tenant_objects(bureau, organization) -> dict:
             status="done",
             file="exports/none.xlsx",
         )
+        from portal.models import Membership
+
+        membership = Membership.objects.create(
+            user=User.objects.create_user(username=f"walk-member-{bureau.pk}"),
+            role="org_member",
+            organization=organization,
+        )
+        expert_membership = Membership.objects.create(
+            user=User.objects.create_user(username=f"walk-expert-{bureau.pk}"),
+            role="expert",
+            bureau=bureau,
+        )
         bundle = DocumentBundle.objects.create(
             kind="application_book",
             subject_type=ContentType.objects.get_for_model(application),
@@ -243,6 +257,8 @@ def tenant_objects(bureau, organization) -> dict:
             file="bundles/none.pdf",
         )
     return {
+        "membership": membership,
+        "expert_membership": expert_membership,
         "bureau": bureau,
         "organization": organization,
         "draft_call": draft_call,
@@ -602,7 +618,14 @@ def own_objects(world) -> dict:
             rows_written=1,
             file=pdf("export.xlsx"),
         )
+    with scopes_disabled():
+        from portal.models import Membership
+
+        member = Membership.objects.get(user=world.pj_member, organization=world.pj_maker)
+        expert = Membership.objects.filter(role="expert", bureau=world.jm).first()
     return {
+        "member": member,
+        "expert": expert,
         "world": world,
         "call": call,
         "draft_call": draft_call,
@@ -684,6 +707,23 @@ OWN: list[Own] = [
         )
     ),
     Own("organization-edit", "pj_applicant", _org("pj_maker")),
+    # An organization's admin manages its members; a bureau's manager keeps its expert pool.
+    Own("organization-member-add", "pj_applicant", _org("pj_maker"), "post", 302),
+    *(
+        Own(
+            url,
+            "pj_applicant",
+            lambda own: {
+                "organization_pk": own["world"].pj_maker.pk,
+                "membership_pk": own["member"].pk,
+            },
+            "post",
+            302,
+            data=lambda own: {"role": "org_admin"},
+        )
+        for url in ("organization-member-role", "organization-member-remove")
+    ),
+    Own("expert-remove", "jm_manager", _pk("expert_pk", "expert"), "post", 302),
     *(
         Own(url, "jm_manager", _pk("job_pk", "export_job"))
         for url in ("export-job", "export-job-status", "export-job-download")

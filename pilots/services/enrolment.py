@@ -1,12 +1,10 @@
 """Enrolment of pilot enterprises: the Excel import, and an enterprise's own request to a leading
 unit of its area (000 §四; 003 §二(四))."""
 
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import tablib
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +12,7 @@ from django.utils.translation import gettext as _
 from import_export import resources
 
 from portal import audit, uscc
+from portal.imports import load_sheet
 from portal.models import Organization, User
 from portal.services import organization_record
 from portal.templatetags.portal_tags import join_list
@@ -176,6 +175,40 @@ def enterprise_enrol(
     return enterprise
 
 
+def enrolment_row(row: Any) -> tuple[EnrolmentData, dict[str, str]]:
+    """A row of the enrolment sheet (its official words) as codes, with the problems of its
+    words by column; the checks every enrolment passes follow in :func:`enrolment_check`."""
+    errors: dict[str, str] = {}
+    scale = scale_code(row.get(FIELD_COLUMNS["scale"]))
+    if scale is None:
+        errors[FIELD_COLUMNS["scale"]] = _("Write 中型, 小型 or 微型.")
+    above = above_scale_code(row.get(FIELD_COLUMNS["above_scale"]))
+    if above is None:
+        errors[FIELD_COLUMNS["above_scale"]] = _("Write 规上 or 规下.")
+    tier = tier_code(row.get(FIELD_COLUMNS["tier"]))
+    if tier is None:
+        errors[FIELD_COLUMNS["tier"]] = _("Write 无, 创新型, 专精特新 or 小巨人.")
+    numbers: dict[str, Decimal | None] = {}
+    for key in ("revenue", "profit"):
+        value = row.get(FIELD_COLUMNS[key])
+        raw = str(value if value is not None else "").strip().replace(",", "")
+        try:
+            numbers[key] = Decimal(raw) if raw else None
+        except InvalidOperation:
+            errors[FIELD_COLUMNS[key]] = _("Enter a number, e.g. 12.5.")
+    data = EnrolmentData(
+        name=str(row.get(FIELD_COLUMNS["name"]) or "").strip()[:200],
+        uscc=str(row.get(FIELD_COLUMNS["uscc"]) or ""),
+        sub_industry=str(row.get(FIELD_COLUMNS["sub_industry"]) or "").strip()[:100],
+        scale=scale or "",
+        above_scale=bool(above),
+        tier=tier or "",
+        revenue=numbers.get("revenue"),
+        profit=numbers.get("profit"),
+    )
+    return data, errors
+
+
 class EnterpriseResource(resources.ModelResource):
     """Rows of the enrolment sheet → pilot enterprises of one leading unit. Every row is checked
     in ``before_import_row``; a row with problems is invalid, and then nothing is imported."""
@@ -199,34 +232,7 @@ class EnterpriseResource(resources.ModelResource):
         return None  # an enrolment sheet only adds; duplicates are refused below
 
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
-        errors: dict[str, str] = {}
-        scale = scale_code(row.get(FIELD_COLUMNS["scale"]))
-        if scale is None:
-            errors[FIELD_COLUMNS["scale"]] = _("Write 中型, 小型 or 微型.")
-        above = above_scale_code(row.get(FIELD_COLUMNS["above_scale"]))
-        if above is None:
-            errors[FIELD_COLUMNS["above_scale"]] = _("Write 规上 or 规下.")
-        tier = tier_code(row.get(FIELD_COLUMNS["tier"]))
-        if tier is None:
-            errors[FIELD_COLUMNS["tier"]] = _("Write 无, 创新型, 专精特新 or 小巨人.")
-        numbers: dict[str, Decimal | None] = {}
-        for key in ("revenue", "profit"):
-            value = row.get(FIELD_COLUMNS[key])
-            raw = str(value if value is not None else "").strip().replace(",", "")
-            try:
-                numbers[key] = Decimal(raw) if raw else None
-            except InvalidOperation:
-                errors[FIELD_COLUMNS[key]] = _("Enter a number, e.g. 12.5.")
-        data = EnrolmentData(
-            name=str(row.get(FIELD_COLUMNS["name"]) or "").strip()[:200],
-            uscc=str(row.get(FIELD_COLUMNS["uscc"]) or ""),
-            sub_industry=str(row.get(FIELD_COLUMNS["sub_industry"]) or "").strip()[:100],
-            scale=scale or "",
-            above_scale=bool(above),
-            tier=tier or "",
-            revenue=numbers.get("revenue"),
-            profit=numbers.get("profit"),
-        )
+        data, errors = enrolment_row(row)
         field_errors, organization = enrolment_check(
             leading_unit=self.leading_unit, data=data, seen=self.seen, enrolled=self.enrolled
         )
@@ -234,9 +240,9 @@ class EnterpriseResource(resources.ModelResource):
         row.update(
             organization=organization.pk if organization else None,
             sub_industry=data.sub_industry,
-            scale=scale,
-            above_scale=above,
-            tier=tier,
+            scale=data.scale or None,
+            above_scale=data.above_scale,
+            tier=data.tier or None,
             revenue=data.revenue,
             profit=data.profit,
             _errors=errors,
@@ -281,18 +287,11 @@ def enterprises_import(
     _require_leading_unit_member(visibility, leading_unit)
     report = ImportReport()
     try:
-        dataset = tablib.Dataset().load(
-            io.BytesIO(content)
-            if filename.lower().endswith(".xlsx")
-            else content.decode("utf-8-sig"),
-            format="xlsx" if filename.lower().endswith(".xlsx") else "csv",
-        )
-    except Exception:  # noqa: BLE001 - any unreadable upload gets the same message
-        report.file_errors.append(
-            _("The file could not be read: upload the template as XLSX or CSV.")
-        )
+        dataset = load_sheet(content, filename)
+    except ValidationError as error:
+        report.file_errors.extend(error.messages)
         return report
-    headers = [str(h or "").strip() for h in (dataset.headers or [])]
+    headers = dataset.headers
     missing = [c for c in REQUIRED_COLUMNS if c not in headers]
     if missing:
         report.file_errors.append(
