@@ -38,6 +38,7 @@ test: install-test lint
 bench: install
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_reminders.py
+	$(BIN)/python scripts/bench_autosave.py
 
 lint: install-test
 	$(BIN)/ruff check .
