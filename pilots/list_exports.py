@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal import exporters
-from portal.list_exports import QuerysetListExporter, iso_date, local_time
+from portal.list_exports import QuerysetListExporter, choice_labels, iso_date, local_time
 from portal.params import int_param, text_param
 
 from .assessment import TARGET_LEVEL
@@ -101,15 +101,23 @@ class PilotEnterpriseExporter(QuerysetListExporter):
             _("Transformation completed on"),
         ]
 
+    def iterate_list(self) -> Iterable[Sequence[Any]]:
+        # Labels once per export: a hundred thousand rows would otherwise translate each cell.
+        self.scales = choice_labels(PilotEnterprise, "scale")
+        self.tiers = choice_labels(PilotEnterprise, "tier")
+        self.statuses = choice_labels(PilotEnterprise, "status")
+        self.yes_no = {True: _("yes"), False: _("no")}
+        return super().iterate_list()
+
     def row(self, item: PilotEnterprise) -> Sequence[Any]:
         return [
             *_enterprise_cells(item),
-            item.get_scale_display(),
-            _("yes") if item.above_scale else _("no"),
-            item.get_tier_display(),
+            self.scales.get(item.scale, item.scale),
+            self.yes_no[item.above_scale],
+            self.tiers.get(item.tier, item.tier),
             item.revenue,
             item.profit,
-            item.get_status_display(),
+            self.statuses.get(item.status, item.status),
             local_time(item.enrolled_at),
             iso_date(item.completed_on),
         ]

@@ -55,10 +55,10 @@ def iso_date(value: Any) -> str:
     return value.isoformat() if value else ""
 
 
-def label_of(model: type[Model], field: str, value: Any) -> str:
-    """The translated label of a choice, as ``get_FOO_display`` gives it."""
-    choices = dict(model._meta.get_field(field).flatchoices)
-    return str(choices.get(value, value or ""))
+def choice_labels(model: type[Model], field: str) -> dict[Any, str]:
+    """A choice field's translated labels, looked up once per export rather than once per row
+    (``get_FOO_display`` translates on every call)."""
+    return {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
 
 
 # --- deadlines (the deadline page) -----------------------------------------------------------------
