@@ -581,3 +581,28 @@ def test_score_sheets_and_applications_take_the_same_queries_for_twice_the_rows(
         _queries_to_export(world.jm_manager, "applications"),
     ]
     assert many == few
+
+
+@pytest.mark.parametrize("identifier", MINE)
+def test_hostile_values_of_these_pages_filters_never_fail_an_export(client, world, identifier):
+    client.force_login(world.jm_manager)
+    for params in (
+        {"county": "9" * 18, "leading_unit": "9" * 18, "call": "9" * 18, "round": "9" * 18},
+        {"programme": "-1", "status": "accepted'--", "show": "\x00", "category": "x" * 300},
+        {"county": "１２", "sub_industry": '=HYPERLINK("x")', "q": "%_\\"},
+    ):
+        for file_format in exporters.FORMATS:
+            response = client.get(
+                reverse("export"), {"table": identifier, "format": file_format, **params}
+            )
+            assert response.status_code == 200, (identifier, params)
+
+
+def test_the_pages_take_the_same_hostile_filters(client, world):
+    client.force_login(world.jm_manager)
+    for name in ("enterprise-list", "staff-applications", "deadline-list", "leading-units"):
+        for params in (
+            {"county": "9" * 18, "leading_unit": "9" * 18, "status": "x" * 300},
+            {"show": "\x00", "sub_industry": "=1+1", "q": "%_\\"},
+        ):
+            assert client.get(reverse(name), params).status_code == 200, (name, params)
