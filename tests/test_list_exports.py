@@ -606,3 +606,58 @@ def test_the_pages_take_the_same_hostile_filters(client, world):
             {"show": "\x00", "sub_industry": "=1+1", "q": "%_\\"},
         ):
             assert client.get(reverse(name), params).status_code == 200, (name, params)
+
+
+def _clone(rows, count: int, start: int, change) -> None:
+    """``count`` more rows like the first of ``rows``, each changed by ``change(row, n)``."""
+    with scopes_disabled():
+        original = rows.order_by("pk").first()
+        for n in range(start, start + count):
+            original.pk = None
+            original._state.adding = True
+            change(original, n)
+            original.save()
+
+
+def test_the_other_lists_take_the_same_queries_for_twice_the_rows(world, pilot, leading_call):
+    from django.contrib.contenttypes.models import ContentType
+
+    from applications.models import Call
+    from evaluation.models import QuarterlyEvaluation
+    from pilots.models import FundUse
+    from portal.models import Deadline
+
+    subject = ContentType.objects.get_for_model(leading_call)
+
+    def more(count: int, start: int) -> None:
+        with scopes_disabled():
+            calls = Call.objects.filter(pk=leading_call.pk)
+            uses, sanctions = FundUse.objects.all(), Sanction.objects.all()
+            evaluations = QuarterlyEvaluation.objects.all()
+        _clone(calls, count, start, lambda c, n: setattr(c, "title", f"通知{n}"))
+        _clone(uses, count, start, lambda u, n: setattr(u, "description", f"用途{n}"))
+        _clone(sanctions, count, start, lambda s, n: setattr(s, "reason", f"理由{n}"))
+        _clone(evaluations, count, start, lambda e, n: setattr(e, "year", 2000 + n))
+        with scopes_disabled():
+            for n in range(start, start + count):
+                Deadline.objects.create(
+                    kind="call_closes",
+                    due_at=timezone.now() + timedelta(days=n + 1),
+                    title=f"截止{n}",
+                    bureau=world.jm,
+                    subject_type=subject,
+                    subject_id=10_000 + n,
+                )
+
+    identifiers = ("calls", "fund_use_list", "sanctions", "quarterly_evaluations", "deadlines")
+    more(2, 0)
+    few = {i: _queries_to_export(world.jm_manager, i) for i in identifiers}
+    rows = {i: exporters.EXPORTERS[i] for i in identifiers}
+    more(2, 2)
+    many = {i: _queries_to_export(world.jm_manager, i) for i in identifiers}
+    assert many == few
+    visibility = Visibility.for_user(world.jm_manager)
+    with visibility_scope(visibility):
+        for identifier, exporter_class in rows.items():
+            count = exporter_class.from_params(visibility=visibility, params={}).count()
+            assert count >= 4, identifier
