@@ -39,6 +39,7 @@ class ApplicationsConfig(AppConfig):
             deadlines,  # noqa: F401 - registers the deadline kinds
             documents,
             exports,  # noqa: F401 - registers the exporters
+            list_exports,  # noqa: F401 - registers the list exporters
         )
         from .models import Application
 

@@ -23,6 +23,7 @@ class EvaluationConfig(AppConfig):
             documents,
             experts,  # noqa: F401 - registers the experts importer
             exports,  # noqa: F401 - registers the exporters
+            list_exports,  # noqa: F401 - registers the list exporters
         )
         from .models import Publicity, ReviewRound
 

@@ -71,7 +71,11 @@ def performance_units(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "evaluation/performance_units.html",
-        {"units": units, "can_rate": rates.exists()},
+        {
+            "units": units,
+            "can_rate": rates.exists(),
+            "can_export": visibility.is_bureau_staff or visibility.is_operator,
+        },
     )
 
 

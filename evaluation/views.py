@@ -228,6 +228,8 @@ def round_ranking(request: HttpRequest, round_pk: int) -> HttpResponse:
             "round": review_round,
             "groups": selectors.ranking(review_round),
             "is_manager": _is_call_staff(request, review_round.call, MANAGERS),
+            # The export menu's table is the round's sheets (the round is in this page's path).
+            "export_params": f"round={review_round.pk}",
         },
     )
 

@@ -28,6 +28,7 @@ class PilotsConfig(AppConfig):
             documents,
             exports,  # noqa: F401 - registers the exporters
             imports,  # noqa: F401 - registers the importers
+            list_exports,  # noqa: F401 - registers the list exporters
         )
         from .models import PilotEnterprise
 

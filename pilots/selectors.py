@@ -35,6 +35,52 @@ def with_target_reached(queryset: QuerySet[PilotEnterprise]) -> QuerySet[PilotEn
     )
 
 
+def enterprise_list(
+    *,
+    search: str = "",
+    bureau_id: int | None = None,
+    sub_industry: str = "",
+    status: str = "",
+    leading_unit_id: int | None = None,
+) -> QuerySet[PilotEnterprise]:
+    """The pilot enterprise list (page and exports): by county bureau, sub-industry, status,
+    leading unit and name."""
+    qs = PilotEnterprise.objects.select_related(
+        "organization", "leading_unit__organization", "bureau"
+    )
+    if search:
+        qs = qs.filter(
+            Q(organization__name__icontains=search)
+            | Q(organization__uscc__icontains=search.upper())
+        )
+    if bureau_id:
+        qs = qs.filter(bureau_id=bureau_id)
+    if sub_industry:
+        qs = qs.filter(sub_industry=sub_industry)
+    if status:
+        qs = qs.filter(status=status)
+    if leading_unit_id:
+        qs = qs.filter(leading_unit_id=leading_unit_id)
+    return qs.order_by("organization__name", "pk")
+
+
+def leading_unit_list() -> QuerySet[LeadingUnit]:
+    """The leading-units page (and its exports): every unit the user sees, by name."""
+    return LeadingUnit.objects.select_related(
+        "organization", "bureau", "source_application__call"
+    ).order_by("organization__name", "selected_at", "pk")
+
+
+def fund_use_list(*, programme_id: int | None = None, category: str = "") -> QuerySet[FundUse]:
+    """Fund uses of the programmes the user sees, newest programme first."""
+    qs = FundUse.objects.select_related("programme__bureau", "subsidy__enterprise__organization")
+    if programme_id:
+        qs = qs.filter(programme_id=programme_id)
+    if category:
+        qs = qs.filter(category=category)
+    return qs.order_by("-programme__approved_at", "programme_id", "spent_on", "pk")
+
+
 def progress_by_leading_unit() -> list[dict]:
     """Per leading unit: enrolled, contracted, completed, accepted, and how many reached level 2
     after transformation (003 §三: an enterprise counts only at level 2 or above)."""

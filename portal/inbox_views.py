@@ -5,7 +5,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import deadlines, services, workdays
+from . import deadlines, list_exports, services, workdays
 from .models import Deadline, Notification, NotificationPreference, Reminder, ReminderPolicy, Role
 from .params import text_param
 from .views import paginate
@@ -82,21 +81,14 @@ def _require_staff(request: HttpRequest) -> None:
 @login_required
 def deadline_list(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
-    show = text_param(request.GET, "show", 10)
-    qs = Deadline.objects.select_related("bureau").annotate(
-        sent=Count("reminders", filter=Q(reminders__status=Reminder.Status.SENT))
-    )
-    qs = (
-        qs.filter(due_at__lt=timezone.now()).order_by("-due_at")
-        if show == "past"
-        else qs.filter(status=Deadline.Status.OPEN, due_at__gte=timezone.now()).order_by("due_at")
-    )
+    filters = list_exports.deadline_filters(request.GET)
+    qs = list_exports.deadline_list(**filters)
     return render(
         request,
         "portal/deadline_list.html",
         {
             "page": paginate(request, qs),
-            "show": show,
+            "show": filters["show"],
             "labels": {c: deadlines.kind_label(c) for c in deadlines.KINDS},
             "can_edit_policies": request.visibility.has_role(Role.BUREAU_ADMIN),
         },

@@ -22,6 +22,7 @@ from portal.visibility import visible_or_404
 
 from .. import documents, selectors, services
 from ..forms import CorrectionForm, RecommendationForm
+from ..list_exports import application_filters
 from ..models import (
     Application,
     ApplicationEvent,
@@ -72,15 +73,7 @@ def staff_applications(request: HttpRequest) -> HttpResponse:
     visibility = request.visibility
     if not (visibility.is_bureau_staff or visibility.is_operator):
         raise PermissionDenied
-    filters = {
-        "call_id": int_param(request.GET, "call"),
-        "status": text_param(request.GET, "status", 24),
-        "sub_industry": text_param(request.GET, "sub_industry"),
-        "bureau_id": int_param(request.GET, "county"),
-        "search": text_param(request.GET, "q"),
-    }
-    if filters["status"] not in Application.Status.values:
-        filters["status"] = ""
+    filters = application_filters(request.GET)
     calls = Call.objects.filter(applications__isnull=False).distinct().order_by("-opens_at")
     return render(
         request,

@@ -17,6 +17,7 @@ from portal.params import int_param, text_param
 from portal.views import paginate
 from portal.visibility import visible_or_404
 
+from .. import selectors
 from ..models import (
     Alliance,
     AllianceChange,
@@ -30,17 +31,19 @@ from .base import _private_pdf
 
 @login_required
 def leading_units(request: HttpRequest) -> HttpResponse:
-    units = LeadingUnit.objects.select_related(
-        "organization", "bureau", "source_application__call"
-    ).order_by("organization__name", "selected_at")
-    page = paginate(request, units)
+    page = paginate(request, selectors.leading_unit_list())
     # Enterprises of the area see the published units, not the alliances' internals.
     alliances = dict(
         Alliance.objects.filter(leading_unit__in=list(page)).values_list("leading_unit_id", "pk")
     )
     for unit in page:
         unit.alliance_pk = alliances.get(unit.pk)
-    return render(request, "pilots/leading_units.html", {"page": page})
+    visibility = request.visibility
+    return render(
+        request,
+        "pilots/leading_units.html",
+        {"page": page, "can_export": visibility.is_bureau_staff or visibility.is_operator},
+    )
 
 
 @login_required

@@ -11,13 +11,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from portal.models import Organization
+from portal.models import Bureau, Organization
 from portal.params import int_param, text_param
 from portal.views import paginate
 from portal.visibility import visible_or_404
 
 from .. import selectors
 from ..forms import ChooseForm, EnrolForm
+from ..list_exports import enterprise_filters
 from ..models import (
     EnrolmentRequest,
     LeadingUnit,
@@ -34,18 +35,24 @@ MAX_IMPORT_BYTES = 2 * 1024 * 1024
 @login_required
 def enterprise_list(request: HttpRequest) -> HttpResponse:
     visibility = request.visibility
-    search = text_param(request.GET, "q")
-    enterprises = PilotEnterprise.objects.select_related(
-        "organization", "leading_unit__organization", "bureau"
-    )
-    if search:
-        enterprises = enterprises.filter(organization__name__icontains=search)
+    filters = enterprise_filters(request.GET)
+    enterprises = selectors.enterprise_list(**filters)
     return render(
         request,
         "pilots/enterprise_list.html",
         {
             "page": paginate(request, enterprises),
-            "search": search,
+            "filters": filters,
+            "search": filters["search"],
+            "statuses": PilotEnterprise.Status.choices,
+            "counties": visibility.bureaus()
+            .filter(level=Bureau.Level.COUNTY, department=Bureau.Department.INDUSTRY)
+            .order_by("path"),
+            "sub_industries": PilotEnterprise.objects.order_by("sub_industry")
+            .values_list("sub_industry", flat=True)
+            .distinct(),
+            "leading_units": selectors.leading_unit_list(),
+            "can_export": visibility.is_bureau_staff or visibility.is_operator,
             "can_import": LeadingUnit.objects.filter(
                 organization_id__in=visibility.organization_ids
             ).exists(),
