@@ -23,6 +23,7 @@ class EvaluationConfig(AppConfig):
             documents,
             exports,  # noqa: F401 - registers the exporters
         )
+        from .reports import tables  # noqa: F401 - registers the reports' exporters
         from .models import Publicity, ReviewRound
 
         # Both are the bureau's own papers: the ranking carries every expert's sheet (experts

@@ -1,8 +1,10 @@
 from django.urls import path
 
-from . import performance_views, views
+from . import performance_views, report_views, views
 
 urlpatterns = [
+    path("reports/", report_views.report_list, name="report-list"),
+    path("reports/pdf/", report_views.report_pdf, name="report-pdf"),
     path("calls/<int:call_pk>/review/", views.review_desk, name="review-desk"),
     path("calls/<int:call_pk>/review/formal/", views.formal_pass, name="formal-pass"),
     path("calls/<int:call_pk>/review/rounds/", views.round_create, name="round-create"),

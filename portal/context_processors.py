@@ -29,6 +29,7 @@ def navigation(request: Any) -> dict[str, Any]:
             items.append((reverse("my-reviews"), _("My reviews")))
         if visibility.is_bureau_staff or visibility.is_operator:
             items.append((reverse("pilot-progress"), _("Pilot progress")))
+            items.append((reverse("report-list"), _("Reports")))
             items.append((reverse("deadline-list"), _("Deadlines")))
         if visibility.has_role(Role.BUREAU_ADMIN, Role.ORG_ADMIN):
             items.append((reverse("audit-list"), _("Audit log")))
