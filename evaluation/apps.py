@@ -23,8 +23,8 @@ class EvaluationConfig(AppConfig):
             documents,
             exports,  # noqa: F401 - registers the exporters
         )
-        from .reports import tables  # noqa: F401 - registers the reports' exporters
         from .models import Publicity, ReviewRound
+        from .reports import tables  # noqa: F401 - registers the reports' exporters
 
         # Both are the bureau's own papers: the ranking carries every expert's sheet (experts
         # see their round, not its ranking), and the notice's print copy may predate an edit

@@ -15,9 +15,10 @@ from django.views.decorators.http import require_GET
 
 from pilots.models import DemandList
 from portal import audit, export_jobs, table_pdf
+from portal import bureau_scope as scope
 from portal.models import AuditEvent
 
-from .reports import scope, tables
+from .reports import tables
 
 
 def _require_staff(request: HttpRequest) -> None:

@@ -27,7 +27,10 @@ def _spans(merged: Iterable[str]) -> tuple[dict[tuple[int, int], tuple[int, int]
     spans: dict[tuple[int, int], tuple[int, int]] = {}
     covered: set[tuple[int, int]] = set()
     for reference in merged:
-        first_col, first_row, last_col, last_row = range_boundaries(reference)
+        bounds = range_boundaries(reference)
+        if None in bounds:  # whole rows or columns are never merged in a report
+            continue
+        first_col, first_row, last_col, last_row = (int(b or 0) for b in bounds)
         spans[(first_row, first_col)] = (last_row - first_row + 1, last_col - first_col + 1)
         for row in range(first_row, last_row + 1):
             for col in range(first_col, last_col + 1):

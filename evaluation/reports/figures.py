@@ -34,10 +34,10 @@ from pilots.models import (
 )
 from pilots.selectors import SIGNED, FundSplit
 from portal.book import Book
+from portal.bureau_scope import city_of, within
 from portal.models import Bureau
 
 from ..models import QuarterlyEvaluation
-from .scope import city_of, within
 
 SPECIALISED_TIERS = [PilotEnterprise.Tier.SPECIALISED, PilotEnterprise.Tier.LITTLE_GIANT]
 CLOUD_USED = ["公有云", "私有云", "混合云"]  # 一企一档 三 云应用情况, every answer but 未上云
@@ -125,7 +125,9 @@ def target_figures(bureau: Bureau | None) -> TargetFigures:
                 value = _number(section.data.get(f"{key}_{year}"))
                 if value is not None and key != "models":
                     targets[(key, year)] += value
-    years = sorted({year for _key, year in targets}) or list(SEED_TARGET_YEARS)
+    # The years the plans set targets for; without one, the last two year ends (the form has two).
+    this_year = timezone.localdate().year
+    years = sorted({year for _key, year in targets}) or [this_year - 1, this_year]
     figures = TargetFigures(years=years, targets=dict(targets))
 
     ends = {year: _year_end(year) for year in years}
@@ -231,8 +233,8 @@ def main_data(bureau: Bureau | None) -> MainData:
             if values.get(key) and values[key] not in clusters:
                 clusters.append(str(values[key]))
     if planned["above_scale_planned"] is not None or planned["below_scale_planned"] is not None:
-        planned["b_total"] = (planned["above_scale_planned"] or 0) + (
-            planned["below_scale_planned"] or 0
+        planned["b_total"] = (planned["above_scale_planned"] or Decimal(0)) + (
+            planned["below_scale_planned"] or Decimal(0)
         )
     else:
         planned["b_total"] = None
@@ -493,9 +495,14 @@ def total_split(rows: Iterable[FundRow]) -> FundSplit:
 
 
 # --- 001 附件4 推荐汇总表 ----------------------------------------------------------------------------
-def recommendation_calls() -> list[Call]:
-    """Calls that ask for a county's recommendation (001 §三), newest first."""
-    return list(Call.objects.filter(requires_recommendation=True).order_by("-opens_at", "-pk")[:20])
+def recommendation_calls(bureau: Bureau | None) -> list[Call]:
+    """Calls that ask for a county's recommendation (001 §三), issued in the bureau's line (by
+    it, a bureau above it or one below it), newest first."""
+    calls = Call.objects.filter(requires_recommendation=True)
+    if bureau is not None:
+        above = [int(p) for p in bureau.path.split("/") if p]
+        calls = calls.filter(within(bureau, "bureau") | Q(bureau_id__in=above))
+    return list(calls.order_by("-opens_at", "-pk")[:20])
 
 
 def recommended_applications(bureau: Bureau | None, call: Call) -> list[Application]:

@@ -17,17 +17,17 @@ from applications.exports import RecommendationSummary
 from applications.models import Call
 from pilots.models import LeadingUnit, PilotEnterprise
 from portal import exporters
+from portal.bureau_scope import report_bureau
 from portal.models import Bureau
 from portal.visibility import Visibility
 
 from .. import performance
 from . import figures
-from .scope import report_bureau
 
 LEVEL_NAMES = {0: "未评测", 1: "一级", 2: "二级", 3: "三级", 4: "四级"}
-KIND_NAMES = {
-    LeadingUnit.Kind.INDUSTRY_CHAIN: "产业链牵引企业",
-    LeadingUnit.Kind.SUPPLY_CHAIN: "供应链龙头企业",
+KIND_NAMES: dict[str, str] = {
+    LeadingUnit.Kind.INDUSTRY_CHAIN.value: "产业链牵引企业",
+    LeadingUnit.Kind.SUPPLY_CHAIN.value: "供应链龙头企业",
 }
 OUTCOME_NAMES = {"passed": "达标", "failed": "不达标", "absent": "未参加评价"}
 
@@ -535,7 +535,7 @@ class RecommendationReport(RecommendationSummary):
     @classmethod
     def from_params(cls, *, visibility: Any, params: Mapping[str, str]) -> "RecommendationReport":
         bureau = report_bureau(visibility, params)
-        calls = figures.recommendation_calls()
+        calls = figures.recommendation_calls(bureau)
         raw = str(params.get("call") or "").strip()
         chosen = int(raw) if raw.isdigit() and len(raw) < 10 else None
         call = next((c for c in calls if c.pk == chosen), calls[0] if calls else None)
@@ -543,7 +543,7 @@ class RecommendationReport(RecommendationSummary):
 
     @classmethod
     def variants(cls, visibility: Visibility, bureau: Bureau | None) -> list[tuple[str, dict]]:
-        return [(c.title, {"call": str(c.pk)}) for c in figures.recommendation_calls()]
+        return [(c.title, {"call": str(c.pk)}) for c in figures.recommendation_calls(bureau)]
 
     def filename(self) -> str:
         region = self.bureau.region_name if self.bureau is not None else "全部"

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from portal import bureau_scope
 from portal.models import Organization
 from portal.params import int_param, text_param
 from portal.views import paginate
@@ -40,6 +41,13 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     )
     if search:
         enterprises = enterprises.filter(organization__name__icontains=search)
+    # The progress page's drill-down: one leading unit's enterprises, within a bureau's subtree.
+    unit = int_param(request.GET, "leading_unit")
+    if unit is not None and unit < 2**63:
+        enterprises = enterprises.filter(leading_unit_id=unit)
+    if request.GET.get("bureau") and (visibility.is_bureau_staff or visibility.is_operator):
+        bureau = bureau_scope.report_bureau(visibility.resolve(), request.GET)
+        enterprises = enterprises.filter(bureau_scope.within(bureau, "bureau"))
     return render(
         request,
         "pilots/enterprise_list.html",

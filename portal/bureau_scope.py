@@ -1,4 +1,4 @@
-"""Which bureau a report covers: any bureau the user sees as staff, by default their own (the
+"""Which bureau a report or a drill-down covers: any bureau the user sees as staff, by default their own (the
 highest one they work for); the report covers that bureau's whole subtree (DESIGN.md §9: reports
 roll up from county to city to province). An id the user may not see is ignored, like a missing
 one, so a foreign bureau never shows through."""
@@ -55,3 +55,12 @@ def city_of(path: str) -> str:
     itself for a province's own rows; sub-industries are counted per city pilot (003 §三)."""
     parts = [p for p in path.split("/") if p]
     return parts[1] if len(parts) > 1 else parts[0] if parts else ""
+
+
+def line(visibility: Visibility, bureau: Bureau | None) -> list[Bureau]:
+    """The bureaus from the user's highest visible one down to ``bureau`` (a breadcrumb)."""
+    if bureau is None:
+        return []
+    ids = [int(p) for p in bureau.path.split("/") if p]
+    found = {b.pk: b for b in visibility.bureaus().filter(pk__in=ids)}
+    return [found[i] for i in ids if i in found]
