@@ -821,3 +821,31 @@ def test_a_foreign_bureau_on_the_progress_page_is_ignored(client, reports_world)
     client.force_login(world.gz_manager)
     page = client.get(reverse("pilot-progress"), {"bureau": world.jm.pk}).content.decode()
     assert "江门" not in page and "广州市工业和信息化局" in page
+
+
+def test_a_city_under_a_provincial_call_lists_its_counties_recommended_rows(client, reports_world):
+    """The city's copy of the 推荐汇总表 is not empty while its county's has the row: what
+    Pengjiang recommended to a provincial call shows at Jiangmen, on the call's own summary and
+    on the report; what Jianghai has not recommended shows above Jianghai nowhere."""
+    world = reports_world
+    with scopes_disabled():
+        call = Call.objects.get(title="江门市制造业数字化转型标杆示范申报（测试）")
+        call.bureau = world.gd
+        call.save(update_fields=["bureau"])
+    for persona in ("pj_manager", "jm_manager", "gd_manager"):
+        client.force_login(world.users[persona])
+        own_copy = set(_cells(client.get(reverse("call-recommendations", args=[call.pk])).content))
+        report = set(
+            _cells(
+                client.get(
+                    reverse("export"),
+                    {"table": "report_recommendations", "call": call.pk, "format": "xlsx"},
+                ).content
+            )
+        )
+        for cells in (own_copy, report):
+            assert world.pj_maker.name in cells, persona
+            assert world.jh_maker.name not in cells, persona
+    client.force_login(world.gz_manager)
+    report = client.get(reverse("export"), {"table": "report_recommendations", "call": call.pk})
+    assert world.pj_maker.name not in set(_cells(report.content))
