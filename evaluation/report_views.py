@@ -45,7 +45,10 @@ def report_list(request: HttpRequest) -> HttpResponse:
                     "pdf": f"{reverse('report-pdf')}?{query}",
                 }
             )
-        reports.append({"report": report, "copies": copies})
+        # Plain values: a class in a template context would be called by the template engine.
+        reports.append(
+            {"name": report.verbose_name, "identifier": report.identifier, "copies": copies}
+        )
     demand_lists = (
         DemandList.objects.filter(scope.within(bureau, "bureau"))
         .select_related("bureau")

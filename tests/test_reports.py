@@ -628,8 +628,9 @@ def test_the_reports_page_offers_only_bureaus_the_user_sees(client, reports_worl
     client.force_login(world.gd_manager)
     page = client.get(reverse("report-list"), {"bureau": world.jm.pk}).content.decode()
     assert f"bureau={world.jm.pk}" in page and "蓬江区" in page
-    for identifier in REPORT_IDS:
-        assert f"table={identifier}" in page
+    for report in tables.REPORTS:
+        assert f"table={report.identifier}" in page
+        assert str(report.verbose_name) in page
     assert reverse("demand-list", args=[1]).rsplit("/", 2)[0] in page
 
 
