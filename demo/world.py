@@ -207,7 +207,7 @@ def build_demo_calls(world: World) -> None:
 
     from django.utils import timezone
 
-    from applications.models import Call, CallTemplate
+    from applications.models import Application, Call, CallTemplate
     from applications.services import application_start
     from portal.deadlines import deadline_set
     from portal.visibility import Visibility
@@ -244,6 +244,18 @@ def build_demo_calls(world: World) -> None:
             requires_recommendation=True,
             status=Call.Status.PUBLISHED,
             published_at=now - timedelta(days=1),
+        )
+        # Jianghai's enterprise submitted and its county recommended it, so the city's
+        # recommendation summary (001 附件4) has a row to show.
+        Application.objects.create(
+            call=benchmark_call,
+            organization=world.jh_maker,
+            status=Application.Status.RECOMMENDED,
+            created_by=world.jh_applicant,
+            submitted_at=now - timedelta(hours=20),
+            recommended_by=world.jh_manager,
+            recommended_at=now - timedelta(hours=2),
+            recommendation_note="数字化水平二级，项目已建成运行（演示）",
         )
         # A draft that is not yet submitted, so the deadline reminds its owner in the inbox.
         application_start(

@@ -850,3 +850,23 @@ def test_a_city_under_a_provincial_call_lists_its_counties_recommended_rows(clie
     client.force_login(world.gz_manager)
     report = client.get(reverse("export"), {"table": "report_recommendations", "call": call.pk})
     assert world.pj_maker.name not in set(_cells(report.content))
+
+
+def test_every_report_has_something_to_show_in_the_demo(client, settings):
+    """After `make run`, Jiangmen's staff find figures in every report, not an empty form."""
+    from django.core.management import call_command
+
+    from portal.models import User
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    user = User.objects.get(username="jm_manager")
+    visibility = Visibility.for_user(user)
+    for report in tables.REPORTS:
+        with visibility_scope(visibility):
+            body = list(report.from_params(visibility=visibility, params={}).iterate_list())
+        shown = [v for row in body for v in row[1:] if v not in (None, "", 0)]
+        assert shown, report.identifier
+    client.force_login(user)
+    page = client.get(reverse("report-list")).content.decode()
+    assert "五金制品及零配件" in page and "江门市制造业数字化转型标杆示范申报" in page
