@@ -870,3 +870,16 @@ def test_every_report_has_something_to_show_in_the_demo(client, settings):
     client.force_login(user)
     page = client.get(reverse("report-list")).content.decode()
     assert "五金制品及零配件" in page and "江门市制造业数字化转型标杆示范申报" in page
+
+
+def test_only_approved_plans_count_for_the_whole_portal(reports_world):
+    """The operator's report (no bureau) sums approved plans only, not every answered book."""
+    world = reports_world
+    with scopes_disabled():
+        county_call = Call.objects.get(kind="county_plan")
+        draft = Application.objects.create(
+            call=county_call, organization=world.jh_maker, created_by=world.operator
+        )
+        ApplicationSection.objects.create(application=draft, key="main_data", data=MAIN_DATA)
+    everywhere = _figures(world.operator, figures.main_data, None)
+    assert everywhere.planned["a_specialized"] == Decimal(MAIN_DATA["a_specialized"])

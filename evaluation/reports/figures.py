@@ -72,7 +72,9 @@ def ratio(numerator: Decimal | int | None, denominator: Decimal | int | None) ->
 def _plan_sections(bureau: Bureau | None, key: str) -> list[tuple[ApplicationSection, Book]]:
     """The answered ``key`` section of every approved plan in the subtree, with its book."""
     sections = ApplicationSection.objects.filter(
-        within(bureau, "application__programme__bureau"), key=key
+        within(bureau, "application__programme__bureau"),
+        application__programme__isnull=False,
+        key=key,
     ).select_related("application__call__template")
     return [
         (s, Book(s.application.call.template.definition))
