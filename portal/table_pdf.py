@@ -42,14 +42,16 @@ def _spans(merged: Iterable[str]) -> tuple[dict[tuple[int, int], tuple[int, int]
 def _text(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, float):
-        return f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{int(value):,}"
+    if isinstance(value, float):  # as the forms print figures: no grouping, two places at most
+        return f"{value:.2f}".rstrip("0").rstrip(".")
     return str(value)
 
 
 def table_rows(exporter: exporters.Exporter) -> dict[str, Any]:
     """The exporter's rows as cells with their spans, in the sheet's row numbering."""
     spans, covered = _spans(exporter.merged_cells())
+    header_rows = [list(row) for row in exporter.header_rows()]
+    width = max((len(row) for row in header_rows), default=1)
     number = 0
     blocks: dict[str, list[list[dict[str, Any]]]] = {
         "title": [],
@@ -67,15 +69,19 @@ def table_rows(exporter: exporters.Exporter) -> dict[str, Any]:
                 if (number, column) in covered:
                     continue
                 rowspan, colspan = spans.get((number, column), (1, 1))
+                if len(row) == 1 and block == "foot":  # a note or a total line: the full width
+                    colspan = width
                 cells.append({"text": _text(value), "rowspan": rowspan, "colspan": colspan})
             blocks[block].append(cells)
 
     add("title", exporter.title_rows())
-    add("head", exporter.header_rows())
+    add("head", header_rows)
     add("body", exporter.iterate_list())
     add("foot", exporter.footer_rows())
-    width = max((sum(c["colspan"] for c in row) for row in blocks["head"]), default=1)
-    return {**blocks, "width": width}
+    # The XLSX column widths, as shares of the printed table's width.
+    widths = list(exporter.column_widths)[:width]
+    columns = [round(100 * w / sum(widths), 1) for w in widths] if len(widths) == width else []
+    return {**blocks, "width": width, "columns": columns}
 
 
 def render(exporter: exporters.Exporter) -> tuple[bytes, int]:

@@ -356,6 +356,7 @@ class UnitRankingReport(Report):
     verbose_name = _("Leading units' quarterly ranking (004 §3)")
     seed = "004 §3"
     title = "数字化牵引单位季度绩效评价排名表"
+    column_widths = (8, 30, 16, 24, 14, 14, 14, 14, 14, 10, 12)
 
     def __init__(self, *, bureau: Bureau | None, year: int, quarter: int) -> None:
         super().__init__(bureau=bureau)
@@ -525,6 +526,7 @@ class RecommendationReport(RecommendationSummary):
     identifier = "report_recommendations"
     verbose_name = _("Recommendation summary (001 annex 4)")
     listable = True
+    column_widths = (6, 30, 22, 12, 20, 16, 10, 24, 12)
 
     def __init__(self, *, call: Call | None, bureau: Bureau | None) -> None:
         self.bureau = bureau
