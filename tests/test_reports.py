@@ -226,6 +226,18 @@ def reports_world(world):
                     created_by=world.operator,
                     status="signed",
                 )
+            if plan.status == "enrolled":  # a draft task book drives no investment yet
+                TaskBook.objects.create(
+                    enterprise=enterprise,
+                    goals="g",
+                    performance_goals="p",
+                    content="c",
+                    starts_on=timezone.localdate(),
+                    ends_on=timezone.localdate() + timedelta(days=300),
+                    budget_wan="99",
+                    obligations="o",
+                    created_by=world.operator,
+                )
             if plan.cloud:
                 EnterpriseFileSection.objects.create(
                     enterprise=enterprise, key="transformation", data={"cloud": plan.cloud}
@@ -357,7 +369,12 @@ def test_it_counts_the_performance_targets_like_a_plain_loop(reports_world):
         cities = {(e.bureau.parent_id, e.sub_industry) for e in signed}
         assert got.actuals[("sub_industries", year)] == len(cities)
         assert got.actuals[("investment", year)] == sum(
-            (t.budget_wan for t in task_books if _in(bureau, t.enterprise.bureau)), Decimal(0)
+            (
+                t.budget_wan
+                for t in task_books
+                if _in(bureau, t.enterprise.bureau) and t.status == "signed"
+            ),
+            Decimal(0),
         )
         mine = [u for u in units if _in(bureau, u.bureau) and u.status != "removed"]
         assert got.models[year] == (

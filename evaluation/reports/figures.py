@@ -108,7 +108,7 @@ class TargetFigures:
 def target_figures(bureau: Bureau | None) -> TargetFigures:
     """Targets at each year's end against what the portal counts by then (003 附件 附2; 003 §五):
     sub-industries and enterprises transformed (task book signed, as the programme page counts
-    them), the task books' budgets, leading units by chain model, platform and service projects
+    them), the signed task books' budgets, leading units by chain model, platform and service projects
     funded (003 §四(二)), and the solutions (products) in the catalogue."""
     stored = (
         ProgrammeTarget.objects.filter(
@@ -138,7 +138,9 @@ def target_figures(bureau: Bureau | None) -> TargetFigures:
         **{f"y{y}": Count("pk", filter=Q(enrolled_at__lte=end)) for y, end in ends.items()}
     )
     pairs = enterprises.values("bureau__path", "sub_industry").annotate(first=Min("enrolled_at"))
-    budgets = TaskBook.objects.filter(within(bureau, "enterprise__bureau")).aggregate(
+    budgets = TaskBook.objects.filter(
+        within(bureau, "enterprise__bureau"), status=TaskBook.Status.SIGNED
+    ).aggregate(
         **{
             f"y{y}": Sum("budget_wan", filter=Q(starts_on__lte=end.date()))
             for y, end in ends.items()
