@@ -38,7 +38,14 @@ def application_q(v: Visibility, prefix: str = "") -> Q:
     recommending = Q(
         **{f"{p}organization__home_bureau_id__in": v.bureau_ids_with(BUREAU_ROLES)}
     ) & ~Q(**{f"{p}status__in": _PRIVATE_STATUSES})
-    return own | issuing | recommending
+    # Bureaus above the county (a city under a provincial call) see what the county recommended
+    # up, so their 推荐汇总表 rolls up its counties' rows (001 §三(二): 县初审后择优推荐).
+    recommended_up = (
+        Q(**{f"{p}call__requires_recommendation": True})
+        & Q(**{f"{p}organization__home_bureau_id__in": v.staff_bureau_ids})
+        & ~Q(**{f"{p}status__in": _PRIVATE_STATUSES + _BEFORE_RECOMMENDATION})
+    )
+    return own | issuing | recommending | recommended_up
 
 
 def register_rules() -> None:

@@ -207,7 +207,7 @@ def build_demo_calls(world: World) -> None:
 
     from django.utils import timezone
 
-    from applications.models import Call, CallTemplate
+    from applications.models import Application, Call, CallTemplate
     from applications.services import application_start
     from portal.deadlines import deadline_set
     from portal.visibility import Visibility
@@ -244,6 +244,18 @@ def build_demo_calls(world: World) -> None:
             requires_recommendation=True,
             status=Call.Status.PUBLISHED,
             published_at=now - timedelta(days=1),
+        )
+        # Jianghai's enterprise submitted and its county recommended it, so the city's
+        # recommendation summary (001 附件4) has a row to show.
+        Application.objects.create(
+            call=benchmark_call,
+            organization=world.jh_maker,
+            status=Application.Status.RECOMMENDED,
+            created_by=world.jh_applicant,
+            submitted_at=now - timedelta(hours=20),
+            recommended_by=world.jh_manager,
+            recommended_at=now - timedelta(hours=2),
+            recommendation_note="数字化水平二级，项目已建成运行（演示）",
         )
         # A draft that is not yet submitted, so the deadline reminds its owner in the inbox.
         application_start(
@@ -395,7 +407,7 @@ def build_demo_programme(world: World) -> None:
 
     from django.utils import timezone
 
-    from applications.models import Application, Call, CallTemplate
+    from applications.models import Application, ApplicationSection, Call, CallTemplate
     from pilots.models import PilotProgramme, ProgrammeTarget
     from pilots.services import funds, programme_evaluations
     from pilots.services.programme_evaluations import add_months
@@ -424,6 +436,41 @@ def build_demo_programme(world: World) -> None:
         status="selected",
         created_by=world.jm_manager,
         submitted_at=approved - timedelta(days=31),
+    )
+    # The approved plan's sub-industry table (003 附件 附1), which the reports page prints.
+    ApplicationSection.objects.create(
+        application=application,
+        key="sub_industry_table",
+        data={
+            "rows": [
+                {
+                    "name": "五金制品及零配件",
+                    "counties": "蓬江区、江海区、新会区",
+                    "gross_output": "1260.5",
+                    "above_scale_output": "980.2",
+                    "above_scale_smes": "612",
+                    "below_scale_smes": "3400",
+                    "key_smes": "国家级专精特新“小巨人”企业 6 个，省级专精特新企业 85 个（演示）",
+                    "pilots": "省级中小企业特色产业集群 1 个（演示）",
+                    "carriers": "省级工业互联网产业示范基地 1 个（演示）",
+                    "supply": "特色型专业型工业互联网平台 2 个（演示）",
+                    "titles": "中国五金制品产业基地（演示）",
+                },
+                {
+                    "name": "绿色环保消费品加工制造",
+                    "counties": "新会区",
+                    "gross_output": "420",
+                    "above_scale_output": "310.8",
+                    "above_scale_smes": "205",
+                    "below_scale_smes": "1500",
+                    "key_smes": "省级创新型中小企业 40 个（演示）",
+                    "pilots": "",
+                    "carriers": "",
+                    "supply": "",
+                    "titles": "",
+                },
+            ]
+        },
     )
     start = timezone.localdate(approved)
     programme = PilotProgramme.objects.create(

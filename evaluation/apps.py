@@ -26,6 +26,7 @@ class EvaluationConfig(AppConfig):
             list_exports,  # noqa: F401 - registers the list exporters
         )
         from .models import Publicity, ReviewRound
+        from .reports import tables  # noqa: F401 - registers the reports' exporters
 
         # Both are the bureau's own papers: the ranking carries every expert's sheet (experts
         # see their round, not its ranking), and the notice's print copy may predate an edit

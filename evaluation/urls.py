@@ -1,11 +1,13 @@
 from django.urls import path
 
-from . import dashboard_views, expert_views, performance_views, views
+from . import dashboard_views, expert_views, performance_views, report_views, views
 
 urlpatterns = [
     path("experts/", expert_views.expert_pool, name="expert-pool"),
     path("experts/add/", expert_views.expert_add, name="expert-add"),
     path("experts/<int:expert_pk>/remove/", expert_views.expert_remove, name="expert-remove"),
+    path("reports/", report_views.report_list, name="report-list"),
+    path("reports/pdf/", report_views.report_pdf, name="report-pdf"),
     path("calls/<int:call_pk>/review/", views.review_desk, name="review-desk"),
     path("calls/<int:call_pk>/review/formal/", views.formal_pass, name="formal-pass"),
     path("calls/<int:call_pk>/review/rounds/", views.round_create, name="round-create"),

@@ -44,6 +44,8 @@ def enterprise_filters(params: Mapping[str, str]) -> dict[str, Any]:
         "sub_industry": text_param(params, "sub_industry"),
         "status": text_param(params, "status", 24),
         "leading_unit_id": int_param(params, "leading_unit"),
+        # The progress page's drill-down: the enterprises of a bureau's whole subtree.
+        "within_bureau_id": int_param(params, "bureau"),
     }
     if filters["status"] not in PilotEnterprise.Status.values:
         filters["status"] = ""

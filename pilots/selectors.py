@@ -42,9 +42,11 @@ def enterprise_list(
     sub_industry: str = "",
     status: str = "",
     leading_unit_id: int | None = None,
+    within_bureau_id: int | None = None,
 ) -> QuerySet[PilotEnterprise]:
     """The pilot enterprise list (page and exports): by county bureau, sub-industry, status,
-    leading unit and name."""
+    leading unit and name, and within a bureau's subtree (the progress page's drill-down; the
+    rows stay those the user sees, so any bureau's subtree is safe to ask for)."""
     qs = PilotEnterprise.objects.select_related(
         "organization", "leading_unit__organization", "bureau"
     )
@@ -61,6 +63,9 @@ def enterprise_list(
         qs = qs.filter(status=status)
     if leading_unit_id:
         qs = qs.filter(leading_unit_id=leading_unit_id)
+    if within_bureau_id:
+        path = Bureau.objects.filter(pk=within_bureau_id).values_list("path", flat=True).first()
+        qs = qs.filter(bureau__path__startswith=path) if path else qs.none()
     return qs.order_by("organization__name", "pk")
 
 
@@ -81,9 +86,7 @@ def fund_use_list(*, programme_id: int | None = None, category: str = "") -> Que
     return qs.order_by("-programme__approved_at", "programme_id", "spent_on", "pk")
 
 
-def progress_by_leading_unit() -> list[dict]:
-    """Per leading unit: enrolled, contracted, completed, accepted, and how many reached level 2
-    after transformation (003 §三: an enterprise counts only at level 2 or above)."""
+def _progress_counts() -> dict[str, Any]:
     signed = [
         "contracted",
         "in_transformation",
@@ -93,24 +96,66 @@ def progress_by_leading_unit() -> list[dict]:
         "rejected",
     ]
     done = ["completed", "acceptance_applied", "accepted", "rejected"]
+    return {
+        "enrolled": Count("pk"),
+        "contracted": Count("pk", filter=Q(status__in=signed)),
+        "completed": Count("pk", filter=Q(status__in=done)),
+        "accepted": Count("pk", filter=Q(status="accepted")),
+        "reached": Count(
+            "pk", filter=Q(has_onsite=True, onsite_ok=True) | Q(has_onsite=False, self_ok=True)
+        ),
+    }
+
+
+PROGRESS_FIGURES = ("enrolled", "contracted", "completed", "accepted", "reached")
+
+
+def _with_share(row: dict[str, Any]) -> dict[str, Any]:
+    share = round(100 * row["reached"] / row["enrolled"], 1) if row["enrolled"] else 0
+    return {**row, "share": share}
+
+
+def _subtree(bureau: Bureau | None) -> Q:
+    return Q() if bureau is None else Q(bureau__path__startswith=bureau.path)
+
+
+def progress_by_leading_unit(bureau: Bureau | None = None) -> list[dict]:
+    """Per leading unit: enrolled, contracted, completed, accepted, and how many reached level 2
+    after transformation (003 §三: an enterprise counts only at level 2 or above); only the
+    enterprises of ``bureau``'s subtree when one is given."""
     rows = (
-        with_target_reached(PilotEnterprise.objects.all())
-        .values("leading_unit__organization__name")
-        .annotate(
-            enrolled=Count("pk"),
-            contracted=Count("pk", filter=Q(status__in=signed)),
-            completed=Count("pk", filter=Q(status__in=done)),
-            accepted=Count("pk", filter=Q(status="accepted")),
-            reached=Count(
-                "pk", filter=Q(has_onsite=True, onsite_ok=True) | Q(has_onsite=False, self_ok=True)
-            ),
-        )
-        .order_by("leading_unit__organization__name")
+        with_target_reached(PilotEnterprise.objects.filter(_subtree(bureau)))
+        .values("leading_unit_id", "leading_unit__organization__name")
+        .annotate(**_progress_counts())
+        .order_by("leading_unit__organization__name", "leading_unit_id")
     )
+    return [_with_share({**row, "name": row["leading_unit__organization__name"]}) for row in rows]
+
+
+def progress_by_bureau(children: list[Bureau]) -> list[dict]:
+    """The same figures per child bureau (each with its whole subtree): one grouped query over
+    the enterprises' counties, added up per child, so a parent's row is the sum of its
+    children's (drill-down province → city → county)."""
+    condition = Q()
+    for child in children:
+        condition |= Q(bureau__path__startswith=child.path)
+    per_county: list[dict[str, Any]] = []
+    if children:
+        grouped: Any = (
+            with_target_reached(PilotEnterprise.objects.filter(condition))
+            .values("bureau__path")
+            .annotate(**_progress_counts())
+            .order_by()
+        )
+        per_county = list(grouped)
     result = []
-    for row in rows:
-        share = round(100 * row["reached"] / row["enrolled"], 1) if row["enrolled"] else 0
-        result.append({**row, "name": row["leading_unit__organization__name"], "share": share})
+    for child in children:
+        row: dict[str, Any] = {"bureau": child, **dict.fromkeys(PROGRESS_FIGURES, 0)}
+        for county in per_county:
+            if county["bureau__path"].startswith(child.path):
+                for key in PROGRESS_FIGURES:
+                    row[key] += county[key]
+        result.append(_with_share(row))
     return result
 
 

@@ -30,6 +30,7 @@ def navigation(request: Any) -> dict[str, Any]:
         if visibility.is_bureau_staff or visibility.is_operator:
             items.append((reverse("dashboard"), _("Dashboard")))
             items.append((reverse("pilot-progress"), _("Pilot progress")))
+            items.append((reverse("report-list"), _("Reports")))
             items.append((reverse("deadline-list"), _("Deadlines")))
             items.append((reverse("expert-pool"), _("Expert pool")))
         if visibility.has_role(Role.BUREAU_MANAGER, Role.BUREAU_ADMIN):

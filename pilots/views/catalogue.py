@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from portal import exporters
+from portal import exporters, table_pdf
 from portal.params import int_param, text_param
 from portal.views import paginate
 from portal.visibility import visible_or_404
@@ -160,8 +160,10 @@ def demand_list(request: HttpRequest, list_pk: int) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None, error)  # field errors land on their fields
     rows = list(demand.rows.select_related("product__provider"))
-    if request.GET.get("format") in exporters.FORMATS:
+    if request.GET.get("format") in (*exporters.FORMATS, "pdf"):
         exporter = DemandListExporter(demand_list=demand, rows=rows)
+        if request.GET["format"] == "pdf":  # 002 附4 printed in its layout
+            return table_pdf.response(exporter)
         return exporter.response(request.GET["format"])
     grouped = [(d, [r for r in rows if r.direction == d]) for d in Product.DIRECTIONS]
     return render(

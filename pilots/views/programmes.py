@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from portal import bureau_scope
 from portal.views import paginate
 from portal.visibility import visible_or_404
 
@@ -22,17 +23,30 @@ from ..services import programmes as programmes_services
 
 @login_required
 def progress(request: HttpRequest) -> HttpResponse:
+    """Drill-down province → city → county → leading unit → enterprise: the chosen bureau's
+    figures by child bureau (each row narrows to that child) and by leading unit (each row opens
+    the unit's enterprises). ``?bureau=`` names a bureau the user sees; any other is ignored."""
     if not (request.visibility.is_bureau_staff or request.visibility.is_operator):
         raise PermissionDenied
-    rows = selectors.progress_by_leading_unit()
-    totals = {
-        k: sum(r[k] for r in rows)
-        for k in ("enrolled", "contracted", "completed", "accepted", "reached")
-    }
+    visibility = request.visibility.resolve()
+    bureau = bureau_scope.report_bureau(visibility, request.GET)
+    rows = selectors.progress_by_leading_unit(bureau)
+    children = selectors.progress_by_bureau(bureau_scope.children(visibility, bureau))
+    totals = {k: sum(r[k] for r in rows) for k in selectors.PROGRESS_FIGURES}
     totals["share"] = (
         round(100 * totals["reached"] / totals["enrolled"], 1) if totals["enrolled"] else 0
     )
-    return render(request, "pilots/progress.html", {"rows": rows, "totals": totals})
+    return render(
+        request,
+        "pilots/progress.html",
+        {
+            "rows": rows,
+            "totals": totals,
+            "bureau": bureau,
+            "children": children,
+            "line": bureau_scope.line(visibility, bureau),
+        },
+    )
 
 
 @login_required
