@@ -185,6 +185,19 @@ class Application(models.Model):
                 fields=["call", "organization"], name="application_one_per_call"
             )
         ]
+        indexes = [
+            # The staff list (filed books, latest first): read in order, never sorted.
+            models.Index(
+                fields=["-submitted_at", "-id"],
+                condition=~Q(status__in=["draft", "withdrawn"]),
+                name="application_filed_recent",
+            ),
+            models.Index(
+                fields=["call", "-submitted_at", "-id"],
+                condition=~Q(status__in=["draft", "withdrawn"]),
+                name="application_call_filed_recent",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.organization} · {self.call}"

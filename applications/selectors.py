@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from portal.book import Book
+from portal.models import BUREAU_ROLES, Bureau
 from portal.visibility import Visibility
 
 from .models import Application, Call, CallTemplate
@@ -43,6 +44,23 @@ def my_applications(visibility: Visibility) -> QuerySet[Application]:
         .select_related("call", "organization")
         .order_by("-updated_at")
     )
+
+
+def staff_call_choices(visibility: Visibility) -> QuerySet[Call]:
+    """The calls a staff member filters the book list by: those issued by their bureaus, by the
+    bureaus below, and by the bureaus above (whose books a county recommends). Read from the calls
+    alone, never by scanning the books."""
+    own = visibility.bureau_ids_with(BUREAU_ROLES)
+    above = {
+        int(part)
+        for path in Bureau.objects.filter(pk__in=own).values_list("path", flat=True)
+        for part in path.strip("/").split("/")
+        if part
+    }
+    calls = Call.objects.exclude(status=Call.Status.DRAFT)
+    if not visibility.is_operator:
+        calls = calls.filter(Q(bureau_id__in=visibility.staff_bureau_ids) | Q(bureau_id__in=above))
+    return calls.order_by("-opens_at", "-pk")
 
 
 def staff_applications(

@@ -283,6 +283,13 @@ class PilotEnterprise(models.Model):
                 fields=["organization", "leading_unit"], name="enterprise_once_per_leading_unit"
             )
         ]
+        indexes = [
+            # The staff list: newest enrolments first, in the user's bureaus (a province walks
+            # the first index and stops at a page; a county reads its own rows by the second).
+            models.Index(fields=["-enrolled_at", "-id"], name="enterprise_recent"),
+            models.Index(fields=["bureau", "-enrolled_at", "-id"], name="enterprise_bureau_recent"),
+            models.Index(fields=["leading_unit", "-enrolled_at"], name="enterprise_unit_recent"),
+        ]
 
     def __str__(self) -> str:
         return str(self.organization)

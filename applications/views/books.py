@@ -74,7 +74,7 @@ def staff_applications(request: HttpRequest) -> HttpResponse:
     if not (visibility.is_bureau_staff or visibility.is_operator):
         raise PermissionDenied
     filters = application_filters(request.GET)
-    calls = Call.objects.filter(applications__isnull=False).distinct().order_by("-opens_at")
+    calls = selectors.staff_call_choices(visibility.resolve())
     return render(
         request,
         "applications/staff_applications.html",
