@@ -39,6 +39,7 @@ bench: install
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_reminders.py
 	$(BIN)/python scripts/bench_autosave.py
+	$(BIN)/python scripts/bench_lists.py
 
 lint: install-test
 	$(BIN)/ruff check .

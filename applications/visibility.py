@@ -45,7 +45,14 @@ def application_q(v: Visibility, prefix: str = "") -> Q:
         & Q(**{f"{p}organization__home_bureau_id__in": v.staff_bureau_ids})
         & ~Q(**{f"{p}status__in": _PRIVATE_STATUSES + _BEFORE_RECOMMENDATION})
     )
-    return own | issuing | recommending | recommended_up
+    # Only the branches the user holds roles for: each empty one would still join its tables
+    # into every count of a staff list.
+    condition = Q(**{f"{p}pk__in": []})
+    if v.organization_ids:
+        condition |= own
+    if v.staff_bureau_ids:
+        condition |= issuing | recommending | recommended_up
+    return condition
 
 
 def register_rules() -> None:

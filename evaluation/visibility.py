@@ -38,6 +38,8 @@ def assigned_application_q(v: Visibility, prefix: str = "") -> Q:
     """An expert reads the books assigned to them while the assignment is active. A subquery on
     the plain base manager (not a join) so two rounds never duplicate a row."""
     field = f"{prefix[:-2]}_id" if prefix else "pk"
+    if not v.is_expert:
+        return Q(**{f"{field}__in": []})  # no assignments to read: no subquery in every list
     # Rules are evaluated inside scopes, so the subqueries they use read the base managers.
     return Q(
         **{

@@ -42,11 +42,16 @@ def pilot_enterprise_q(v: Visibility, prefix: str = "") -> Q:
     """A pilot enterprise's record: its own members, the leading unit serving it (and no other:
     004 §2.2.13, no leaking of enterprise secrets), and bureau staff over its county."""
     p = prefix
-    return (
-        Q(**{f"{p}organization_id__in": v.organization_ids})
-        | Q(**{f"{p}leading_unit__organization_id__in": v.organization_ids})
-        | Q(**{f"{p}bureau_id__in": v.staff_bureau_ids})
-    )
+    # Only the branches the user has roles for: an empty branch would still join the leading
+    # unit into every count of a staff list.
+    condition = Q(**{f"{p}pk__in": []})
+    if v.organization_ids:
+        condition |= Q(**{f"{p}organization_id__in": v.organization_ids}) | Q(
+            **{f"{p}leading_unit__organization_id__in": v.organization_ids}
+        )
+    if v.staff_bureau_ids:
+        condition |= Q(**{f"{p}bureau_id__in": v.staff_bureau_ids})
+    return condition
 
 
 def programme_q(v: Visibility, prefix: str = "") -> Q:

@@ -1,4 +1,5 @@
 from copy import copy
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -23,11 +24,28 @@ from .params import int_param, text_param
 from .visibility import visible_or_404
 
 PAGE_SIZE = 25
+# Lists count at most this many rows: a staff list of a million rows pays for ten thousand, and
+# says "more than" beyond (its export holds every row).
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """Counts up to ``COUNT_CAP`` rows (``SELECT count(*) FROM (… LIMIT cap + 1)``)."""
+
+    @cached_property
+    def count(self) -> int:
+        if not hasattr(self.object_list, "query"):
+            return len(self.object_list)
+        return int(self.object_list[: COUNT_CAP + 1].count())
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
 
 
 def paginate(request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE) -> Any:
     # get_page turns a malformed or out-of-range ?page= into the nearest real page.
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    return CappedPaginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
 def home(request: HttpRequest) -> HttpResponse:

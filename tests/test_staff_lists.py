@@ -31,3 +31,23 @@ def test_the_enterprise_list_is_newest_first_by_its_own_columns(world, as_user):
         rows = list(pilot_selectors.enterprise_list())
     assert 'ORDER BY "pilots_pilotenterprise"."enrolled_at" DESC' in query
     assert [r.enrolled_at for r in rows] == sorted((r.enrolled_at for r in rows), reverse=True)
+
+
+def test_a_list_counts_up_to_its_cap_and_says_there_are_more(client, world, monkeypatch):
+    from portal import views
+    from portal.models import Organization
+
+    monkeypatch.setattr(views, "COUNT_CAP", 3)
+    with visibility_scope(Visibility.for_user(world.operator)):
+        paginator = views.CappedPaginator(Organization.objects.order_by("pk"), 2)
+        assert Organization.objects.count() > 4
+        assert paginator.count == 4 and paginator.capped and paginator.num_pages == 2
+        first = paginator.get_page(1)
+        assert len(first) == 2
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    html = render_to_string(
+        "includes/pagination.html", {"page": first, "request": RequestFactory().get("/")}
+    )
+    assert "第 1 页，共超过 2 页" in html

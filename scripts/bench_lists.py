@@ -1,0 +1,241 @@
+#!/usr/bin/env python
+"""make bench: staff list pages at 100,000 rows against an indexed raw SQL query for the page.
+
+A database of the bench's own (``BENCH_LIST_DATABASE_URL``, default
+``postgres://postgres@127.0.0.1:5432/portal_bench_lists``) gets the demo world and 100,000 pilot
+enterprises and 100,000 filed application books spread over Jiangmen's three counties (seeded
+once, in SQL). For a province's and a county's staff, a page is what the view runs: the scoped
+selector, the paginator's count (capped at 10,000, as the pages count) and the page's rows. The lower bound is hand-written SQL for the
+same page (the same rows and count, with the bureau ids already known), on its best indexed plan.
+Medians of five runs with their spread; the page's query count at 10,000 and 100,000 rows.
+"""
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+ROWS, RUNS, PAGE = 100_000, 5, 20
+URL = os.environ.get(
+    "BENCH_LIST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench_lists"
+)
+
+
+def setup() -> bool:
+    """Connect (creating the database when missing); returns whether it was created."""
+    import psycopg2
+
+    parsed = urlparse(URL)
+    name = parsed.path.lstrip("/")
+    admin = psycopg2.connect(
+        host=parsed.hostname, port=parsed.port or 5432, user=parsed.username, dbname="postgres"
+    )
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        created = cursor.fetchone() is None
+        if created:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    os.environ["DATABASE_URL"] = URL
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return created
+
+
+def seed(rows: int) -> None:
+    """Organizations, enterprises of one leading unit and filed books, up to ``rows`` of each
+    (kept between runs: the database is the bench's own)."""
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from applications.models import Application, Call
+    from pilots.models import LeadingUnit, PilotEnterprise
+    from portal.models import Bureau, Organization, User
+    from portal.scoping import scopes_disabled
+
+    with scopes_disabled():
+        if not Bureau.objects.exists():
+            call_command("seed_demo", verbosity=0, allow_production=True)
+        counties = list(
+            Bureau.objects.filter(
+                parent__division_code="440700", department=Bureau.Department.INDUSTRY
+            )
+        )
+        unit = LeadingUnit.objects.order_by("pk").first()
+        call = Call.objects.filter(kind="leading_unit").order_by("pk").first()
+        author = User.objects.get(username="operator")
+        have = Organization.objects.filter(name__startswith="bench-").count()
+        now = timezone.now()
+        for start in range(have, rows, 5000):
+            numbers = range(start, min(rows, start + 5000))
+            organizations = Organization.objects.bulk_create(
+                [
+                    Organization(
+                        uscc=f"B{n:017d}",
+                        name=f"bench-{n}",
+                        home_bureau=counties[n % len(counties)],
+                    )
+                    for n in numbers
+                ]
+            )
+            PilotEnterprise.objects.bulk_create(
+                [
+                    PilotEnterprise(
+                        organization=o,
+                        leading_unit=unit,
+                        bureau=o.home_bureau,
+                        sub_industry="bench",
+                        scale="small",
+                        above_scale=n % 3 == 0,
+                        enrolled_at=now - timedelta(minutes=n),
+                    )
+                    for n, o in zip(numbers, organizations, strict=True)
+                ]
+            )
+            Application.objects.bulk_create(
+                [
+                    Application(
+                        call=call,
+                        organization=o,
+                        status=Application.Status.SUBMITTED,
+                        submitted_at=now - timedelta(minutes=n),
+                        created_by=author,
+                    )
+                    for n, o in zip(numbers, organizations, strict=True)
+                ]
+            )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")  # as autovacuum leaves a settled table
+
+
+def page_of(selector, user) -> tuple[float, int]:
+    """The view's work for the first page: scoped selector, count, rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from portal.scoping import visibility_scope
+    from portal.views import CappedPaginator
+    from portal.visibility import Visibility
+
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        visibility = Visibility.for_user(user)
+        with visibility_scope(visibility):
+            page = CappedPaginator(selector(visibility), PAGE).get_page(1)
+            list(page)
+    return time.perf_counter() - started, len(queries)
+
+
+def raw_page(sql_rows: str, sql_count: str, params: list, user_id: int) -> float:
+    """The same page by hand: the user's roles and bureau subtree (as the page must know them),
+    the capped count and the rows."""
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT role, bureau_id, organization_id FROM portal_membership WHERE user_id = %s",
+            [user_id],
+        )
+        cursor.fetchall()
+        cursor.execute(
+            "SELECT b.id FROM portal_bureau b JOIN portal_bureau r ON b.path LIKE r.path || '%%' "
+            "JOIN portal_membership m ON m.bureau_id = r.id WHERE m.user_id = %s",
+            [user_id],
+        )
+        cursor.fetchall()
+        cursor.execute(sql_count, params)
+        cursor.fetchone()
+        cursor.execute(sql_rows, params)
+        cursor.fetchall()
+    return time.perf_counter() - started
+
+
+def median(samples: list[float]) -> tuple[float, float, float]:
+    return statistics.median(samples), min(samples), max(samples)
+
+
+def main() -> int:
+    setup()
+    from applications import selectors as application_selectors
+    from pilots import selectors as pilot_selectors
+    from portal.models import User
+
+    lists = {
+        "pilot enterprises": (
+            lambda v: pilot_selectors.enterprise_list(),
+            """SELECT e.id, e.enrolled_at, o.name, o.uscc, b.name, lo.name
+               FROM pilots_pilotenterprise e
+               JOIN portal_organization o ON o.id = e.organization_id
+               JOIN portal_bureau b ON b.id = e.bureau_id
+               JOIN pilots_leadingunit u ON u.id = e.leading_unit_id
+               JOIN portal_organization lo ON lo.id = u.organization_id
+               WHERE e.bureau_id = ANY(%s) ORDER BY e.enrolled_at DESC, e.id DESC LIMIT 20""",
+            """SELECT count(*) FROM (SELECT 1 FROM pilots_pilotenterprise
+               WHERE bureau_id = ANY(%s) LIMIT 10001) AS capped""",
+        ),
+        "filed application books": (
+            lambda v: application_selectors.staff_applications(),
+            """SELECT a.id, a.submitted_at, o.name, o.uscc, c.title, b.name
+               FROM applications_application a
+               JOIN portal_organization o ON o.id = a.organization_id
+               JOIN applications_call c ON c.id = a.call_id
+               JOIN portal_bureau b ON b.id = o.home_bureau_id
+               WHERE a.status NOT IN ('draft', 'withdrawn') AND c.bureau_id = ANY(%s)
+               ORDER BY a.submitted_at DESC, a.id DESC LIMIT 20""",
+            """SELECT count(*) FROM (SELECT 1 FROM applications_application a
+               JOIN applications_call c ON c.id = a.call_id
+               WHERE a.status NOT IN ('draft', 'withdrawn') AND c.bureau_id = ANY(%s)
+               LIMIT 10001) AS capped""",
+        ),
+    }
+    results = {}
+    queries = {}
+    for rows in (10_000, ROWS):
+        seed(rows)
+        for persona in ("gd_manager", "pj_manager"):
+            user = User.objects.get(username=persona)
+            from portal.visibility import Visibility
+
+            bureaus = sorted(Visibility.for_user(user).staff_bureau_ids)
+            for name, (selector, sql_rows, sql_count) in lists.items():
+                if name == "filed application books" and persona == "pj_manager":
+                    continue  # a county sees only what it recommends: another rule, not a page
+                page_of(selector, user)  # warm up
+                raw_page(sql_rows, sql_count, [bureaus], user.pk)
+                measured = [page_of(selector, user) for _ in range(RUNS)]
+                queries[(name, persona, rows)] = measured[0][1]
+                if rows == ROWS:
+                    bound = [raw_page(sql_rows, sql_count, [bureaus], user.pk) for _ in range(RUNS)]
+                    results[(name, persona)] = (median([m[0] for m in measured]), median(bound))
+    print(
+        f"Staff list pages at {ROWS:,} rows (first page of {PAGE}, with its count), PostgreSQL, "
+        f"median of {RUNS} (min–max):"
+    )
+    print(f"  {'':40}{'page':>24}{'raw SQL':>24}{'ratio':>8}{'queries 10k/100k':>18}")
+    for (name, persona), (page, bound) in results.items():
+        print(
+            f"  {name + ' · ' + persona:40}"
+            f"{page[0] * 1000:8.1f} ms ({page[1] * 1000:.1f}–{page[2] * 1000:.1f})"
+            f"{bound[0] * 1000:9.1f} ms ({bound[1] * 1000:.1f}–{bound[2] * 1000:.1f})"
+            f"{page[0] / bound[0]:7.2f}×"
+            f"{queries[(name, persona, 10_000)]:>10}/{queries[(name, persona, ROWS)]}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
