@@ -66,8 +66,8 @@ def seed(deadlines: int) -> None:
         cursor.execute(
             """
             INSERT INTO portal_user (password, is_superuser, username, first_name, last_name,
-                email, is_staff, is_active, date_joined, full_name, phone)
-            SELECT '!', false, 'bench' || n, '', '', '', false, true, now(), '', ''
+                email, is_staff, is_active, date_joined, full_name, phone, must_change_password)
+            SELECT '!', false, 'bench' || n, '', '', '', false, true, now(), '', '', false
             FROM generate_series(1, %s) AS n
             """,
             [USERS],
