@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal import members
-from portal.member_views import error_text
+from portal.member_views import person_added
 from portal.models import BUREAU_ROLES, Bureau, Membership, Role
 from portal.params import int_param
 from portal.views import paginate
@@ -73,25 +73,17 @@ def expert_add(request: HttpRequest) -> HttpResponse:
         members.require_pool_keeper(request.visibility.resolve(), bureau)
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return back
-    try:
-        membership, password = experts.expert_add(
+    return person_added(
+        request,
+        lambda: experts.expert_add(
             visibility=request.visibility.resolve(),
             bureau=bureau,
             actor=request.user,
             **form.cleaned_data,
-        )
-    except ValidationError as error:
-        messages.error(request, error_text(error))
-        return back
-    if password:
-        # Shown on this response only; never stored or sent anywhere.
-        return render(
-            request,
-            "portal/account_created.html",
-            {"user": membership.user, "password": password, "back": back["Location"]},
-        )
-    messages.success(request, _("%(user)s is now in the expert pool.") % {"user": membership.user})
-    return back
+        ),
+        back=back,
+        done=_("%(user)s is now in the expert pool."),
+    )
 
 
 @login_required

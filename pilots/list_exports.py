@@ -260,6 +260,16 @@ class AssessmentExporter(QuerysetListExporter):
 
 
 # --- contracts and task books ----------------------------------------------------------------------
+def _of_listed_enterprises(rows: QuerySet[Any], params: Mapping[str, str], parts: str) -> Any:
+    """A table hanging off the listed enterprises (a contract, a task book), with its ``parts``."""
+    return (
+        rows.filter(enterprise__in=_of_enterprises(params))
+        .select_related(*(f"enterprise__{name}" for name in ENTERPRISE_RELATED))
+        .prefetch_related(parts)
+        .order_by("enterprise__organization__name", "pk")
+    )
+
+
 @exporters.register
 class ContractExporter(QuerysetListExporter):
     identifier = "contracts"
@@ -269,13 +279,7 @@ class ContractExporter(QuerysetListExporter):
 
     @classmethod
     def from_params(cls, *, visibility: Any, params: Mapping[str, str]) -> exporters.Exporter:
-        rows = (
-            Contract.objects.filter(enterprise__in=_of_enterprises(params))
-            .select_related(*(f"enterprise__{name}" for name in ENTERPRISE_RELATED))
-            .prefetch_related("items")
-            .order_by("enterprise__organization__name", "pk")
-        )
-        return cls(rows=rows)
+        return cls(rows=_of_listed_enterprises(Contract.objects.all(), params, "items"))
 
     def headers(self) -> Sequence[Any]:
         return [
@@ -311,13 +315,7 @@ class TaskBookExporter(QuerysetListExporter):
 
     @classmethod
     def from_params(cls, *, visibility: Any, params: Mapping[str, str]) -> exporters.Exporter:
-        rows = (
-            TaskBook.objects.filter(enterprise__in=_of_enterprises(params))
-            .select_related(*(f"enterprise__{name}" for name in ENTERPRISE_RELATED))
-            .prefetch_related("signatures")
-            .order_by("enterprise__organization__name", "pk")
-        )
-        return cls(rows=rows)
+        return cls(rows=_of_listed_enterprises(TaskBook.objects.all(), params, "signatures"))
 
     def headers(self) -> Sequence[Any]:
         return [

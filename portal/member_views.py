@@ -1,9 +1,11 @@
 """An organization's admin manages its members from the organization's page (POST only)."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -39,13 +41,30 @@ def member_add(request: HttpRequest, organization_pk: int) -> HttpResponse:
         members.require_organization_admin(request.visibility.resolve(), organization)
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return back
-    try:
-        membership, password = members.member_add(
+    return person_added(
+        request,
+        lambda: members.member_add(
             visibility=request.visibility.resolve(),
             organization=organization,
             actor=request.user,
             **form.cleaned_data,
-        )
+        ),
+        back=back,
+        done=_("%(user)s is now a member of the organization."),
+    )
+
+
+def person_added(
+    request: HttpRequest,
+    add: Callable[[], tuple[Membership, str]],
+    *,
+    back: HttpResponseRedirect,
+    done: str,
+) -> HttpResponse:
+    """Run an add-a-person service (a member, an expert): a refusal goes back with its message; a
+    new account's one-time password is shown on this response only; else back with ``done``."""
+    try:
+        membership, password = add()
     except ValidationError as error:
         messages.error(request, error_text(error))
         return back
@@ -56,9 +75,7 @@ def member_add(request: HttpRequest, organization_pk: int) -> HttpResponse:
             "portal/account_created.html",
             {"user": membership.user, "password": password, "back": back["Location"]},
         )
-    messages.success(
-        request, _("%(user)s is now a member of the organization.") % {"user": membership.user}
-    )
+    messages.success(request, done % {"user": membership.user})
     return back
 
 

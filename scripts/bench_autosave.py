@@ -23,7 +23,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlparse
+
+import bench_database
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS, SAVES, RUNS = 200, 5, 3
@@ -31,21 +32,6 @@ URL = os.environ.get(
     "BENCH_WEB_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench_web"
 )
 SECRET = "bench-" + "x" * 50
-
-
-def fresh_database() -> None:
-    import psycopg2
-
-    parsed = urlparse(URL)
-    name = parsed.path.lstrip("/")
-    admin = psycopg2.connect(
-        host=parsed.hostname, port=parsed.port or 5432, user=parsed.username, dbname="postgres"
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
 
 
 def environment(static_root: str, var_dir: str) -> dict[str, str]:
@@ -209,7 +195,7 @@ def lost_writes(results: list[dict]) -> int:
 def main() -> int:
     scratch = tempfile.mkdtemp(prefix="bench-web-")
     env = environment(str(Path(scratch) / "static"), str(Path(scratch) / "var"))
-    fresh_database()
+    bench_database.ensure(URL, fresh=True)
     pairs = prepare(env)
     port = free_port()
     base = f"http://127.0.0.1:{port}"

@@ -15,7 +15,8 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
+
+import bench_database
 
 ROOT = Path(__file__).resolve().parent.parent
 ROWS, RUNS, PAGE = 100_000, 5, 20
@@ -24,32 +25,9 @@ URL = os.environ.get(
 )
 
 
-def setup() -> bool:
-    """Connect (creating the database when missing); returns whether it was created."""
-    import psycopg2
-
-    parsed = urlparse(URL)
-    name = parsed.path.lstrip("/")
-    admin = psycopg2.connect(
-        host=parsed.hostname, port=parsed.port or 5432, user=parsed.username, dbname="postgres"
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        created = cursor.fetchone() is None
-        if created:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    os.environ["DATABASE_URL"] = URL
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    return created
+def setup() -> None:
+    bench_database.ensure(URL)
+    bench_database.django_on(URL)
 
 
 def seed(rows: int) -> None:

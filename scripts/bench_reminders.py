@@ -20,7 +20,8 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlparse
+
+import bench_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DEADLINES, REMINDERS, USERS, BUSY, RUNS = 100_000, 1_000_000, 1_000, 1_000, 5
@@ -28,28 +29,8 @@ URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/p
 
 
 def setup() -> None:
-    import psycopg2
-
-    parsed = urlparse(URL)
-    name = parsed.path.lstrip("/")
-    admin = psycopg2.connect(
-        host=parsed.hostname, port=parsed.port or 5432, user=parsed.username, dbname="postgres"
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    os.environ["DATABASE_URL"] = URL
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    bench_database.ensure(URL)
+    bench_database.django_on(URL)
 
 
 def seed(deadlines: int) -> None:
