@@ -71,6 +71,7 @@ def prepare(env: dict[str, str]) -> list[tuple[int, str]]:
     call_command("seed_demo", verbosity=0, allow_production=True)  # a throwaway database
     call_command("collectstatic", verbosity=0, interactive=False)
     pairs = []
+    # The bench seeds its own throwaway database as the system, outside any user's scope.
     with scopes_disabled():
         call = Call.objects.get(kind="leading_unit", status="published")
         county = call.bureau
@@ -178,6 +179,7 @@ def lost_writes(results: list[dict]) -> int:
     from applications.models import ApplicationSection
     from portal.scoping import scopes_disabled
 
+    # Reads back the bench's own rows to check for lost writes; nothing is shown to a user.
     with scopes_disabled():
         held = dict(
             ApplicationSection.objects.filter(
