@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from pilots.models import LeadingUnit, PilotEnterprise, ServiceProvider
+from portal.downloads import private_download
 from portal.params import int_param, text_param
 from portal.visibility import visible_or_404
 
@@ -363,18 +364,7 @@ def performance_evaluate(request: HttpRequest, unit_pk: int) -> HttpResponse:
 
 
 def _private_pdf(field: Any) -> FileResponse:
-    if not field:
-        raise Http404
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle, as_attachment=True, filename="evidence.pdf", content_type="application/pdf"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(field, filename="evidence.pdf", content_type="application/pdf")
 
 
 @login_required

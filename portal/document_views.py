@@ -3,12 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import bundles, services
+from .downloads import private_download
 from .models import DocumentBundle, Organization
 from .params import text_param
 from .visibility import visible_or_404
@@ -24,18 +25,11 @@ def bundle_status(request: HttpRequest, bundle_pk: int) -> HttpResponse:
 @login_required
 def bundle_download(request: HttpRequest, bundle_pk: int) -> HttpResponse:
     bundle = visible_or_404(DocumentBundle.objects.all(), pk=bundle_pk)
-    if bundle.status != DocumentBundle.Status.DONE or not bundle.file:
+    if bundle.status != DocumentBundle.Status.DONE:
         raise Http404
-    try:
-        handle = bundle.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=f"{bundle.code}.pdf", content_type="application/pdf"
+    return private_download(
+        bundle.file, filename=f"{bundle.code}.pdf", content_type="application/pdf"
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required

@@ -9,12 +9,13 @@ for a background export) becomes a job with a progress page and a download link 
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from . import audit, export_jobs, exporters
+from .downloads import private_download
 from .models import AuditEvent, ExportJob
 from .views import paginate
 from .visibility import visible_or_404
@@ -74,18 +75,10 @@ def job_status(request: HttpRequest, job_pk: int) -> HttpResponse:
 @login_required
 def job_download(request: HttpRequest, job_pk: int) -> HttpResponseBase:
     job = visible_or_404(ExportJob.objects.all(), pk=job_pk)
-    if job.status != ExportJob.Status.DONE or not job.file:
+    if job.status != ExportJob.Status.DONE:
         raise Http404
-    try:
-        handle = job.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
+    return private_download(
+        job.file,
         filename=f"{job.title or job.identifier}.{job.file_format}",
         content_type=exporters.CONTENT_TYPES.get(job.file_format, exporters.XLSX_TYPE),
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -3,11 +3,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.downloads import private_download
 from portal.params import text_param
 from portal.uploads import CONTENT_TYPES
 from portal.visibility import visible_or_404
@@ -60,21 +61,11 @@ def attachment_download(
     attachment = visible_or_404(
         Attachment.objects.filter(application=application), pk=attachment_pk
     )
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
+    return private_download(
+        attachment.file,
         filename=attachment.original_name,
         content_type=CONTENT_TYPES[attachment.kind],
     )
-    # Never rendered by the browser as a page, never sniffed, never cached by proxies.
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required

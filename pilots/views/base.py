@@ -2,8 +2,9 @@
 
 from typing import Any
 
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, HttpRequest
 
+from portal.downloads import private_download
 from portal.visibility import visible_or_404
 
 from ..models import (
@@ -22,16 +23,4 @@ def _enterprise(request: HttpRequest, enterprise_pk: int) -> PilotEnterprise:
 
 def _private_pdf(field: Any, filename: str) -> FileResponse:
     """A stored PDF as a download that is never rendered, sniffed or cached (as attachments)."""
-    if not field:
-        raise Http404
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=filename, content_type="application/pdf"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(field, filename=filename, content_type="application/pdf")
