@@ -26,7 +26,8 @@ from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.lookups import StartsWith
 from django.http import Http404
 
 from .models import (
@@ -183,11 +184,13 @@ class RequestVisibility:
 def _subtree_ids(roots: frozenset[int]) -> frozenset[int]:
     if not roots:
         return frozenset()
-    paths = Bureau.objects.filter(pk__in=roots).values_list("path", flat=True)
-    condition = Q()
-    for path in paths:
-        condition |= Q(path__startswith=path)
-    return frozenset(Bureau.objects.filter(condition).values_list("pk", flat=True))
+    # One query: the bureaus whose path starts with a root's path (materialised path).
+    below_a_root = Bureau.objects.filter(pk__in=roots).filter(
+        StartsWith(OuterRef("path"), F("path"))
+    )
+    return frozenset(
+        Bureau.objects.filter(Exists(below_a_root)).order_by().values_list("pk", flat=True)
+    )
 
 
 # --- the rules: registered per tenant-owned model ------------------------------------------------
