@@ -182,6 +182,26 @@ def main() -> int:
                WHERE a.status NOT IN ('draft', 'withdrawn') AND c.bureau_id = ANY(%s)
                LIMIT 10001) AS capped""",
         ),
+        # A county sees the books of its own enterprises, to recommend them (001 §三(二)).
+        "filed books to recommend": (
+            lambda v: application_selectors.staff_applications(),
+            """SELECT a.id, a.submitted_at, o.name, o.uscc, c.title, b.name
+               FROM applications_application a
+               JOIN portal_organization o ON o.id = a.organization_id
+               JOIN applications_call c ON c.id = a.call_id
+               JOIN portal_bureau b ON b.id = o.home_bureau_id
+               WHERE a.status NOT IN ('draft', 'withdrawn') AND o.home_bureau_id = ANY(%s)
+               ORDER BY a.submitted_at DESC, a.id DESC LIMIT 20""",
+            """SELECT count(*) FROM (SELECT 1 FROM applications_application a
+               JOIN portal_organization o ON o.id = a.organization_id
+               WHERE a.status NOT IN ('draft', 'withdrawn') AND o.home_bureau_id = ANY(%s)
+               LIMIT 10001) AS capped""",
+        ),
+    }
+    # Which list each persona's page is: a province files and reviews, a county recommends.
+    pages_of = {
+        "gd_manager": ("pilot enterprises", "filed application books"),
+        "pj_manager": ("pilot enterprises", "filed books to recommend"),
     }
     results = {}
     queries = {}
@@ -192,9 +212,8 @@ def main() -> int:
             from portal.visibility import Visibility
 
             bureaus = sorted(Visibility.for_user(user).staff_bureau_ids)
-            for name, (selector, sql_rows, sql_count) in lists.items():
-                if name == "filed application books" and persona == "pj_manager":
-                    continue  # a county sees only what it recommends: another rule, not a page
+            for name in pages_of[persona]:
+                selector, sql_rows, sql_count = lists[name]
                 page_of(selector, user)  # warm up
                 raw_page(sql_rows, sql_count, [bureaus], user.pk)
                 # Page and bound alternate, so both are sampled under the same machine load.

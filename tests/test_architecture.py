@@ -487,6 +487,12 @@ ALLOWED: dict[str, dict[str, tuple[str, ...]]] = {
             "a rule's subquery of a bureau's expert pool: ids inside a rule, never returned",
         ),
     },
+    "applications/visibility.py": {
+        "_base_manager": (
+            "a rule's correlated test of the applicant's home bureau, ids inside a rule",
+            "a rule's subquery of the calls of the viewer's bureaus, ids inside a rule",
+        ),
+    },
     "pilots/visibility.py": {
         "_base_manager": ("a rule's subquery of the counties where the viewer is a pilot party",),
     },

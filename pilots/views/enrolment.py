@@ -37,6 +37,10 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     visibility = request.visibility
     filters = enterprise_filters(request.GET)
     enterprises = selectors.enterprise_list(**filters)
+    leading_units = list(selectors.leading_unit_list())
+    # The sub-industries offered are those the user's leading units declared, read from the few
+    # units rather than from every enterprise on the list (DESIGN.md §9).
+    sub_industries = sorted({name for unit in leading_units for name in unit.sub_industries})
     return render(
         request,
         "pilots/enterprise_list.html",
@@ -48,10 +52,8 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
             "counties": visibility.bureaus()
             .filter(level=Bureau.Level.COUNTY, department=Bureau.Department.INDUSTRY)
             .order_by("path"),
-            "sub_industries": PilotEnterprise.objects.order_by("sub_industry")
-            .values_list("sub_industry", flat=True)
-            .distinct(),
-            "leading_units": selectors.leading_unit_list(),
+            "sub_industries": sub_industries,
+            "leading_units": leading_units,
             "can_export": visibility.is_bureau_staff or visibility.is_operator,
             "can_import": LeadingUnit.objects.filter(
                 organization_id__in=visibility.organization_ids
