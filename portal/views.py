@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import audit, home_panels, list_exports, members, selectors, services
+from . import account_sessions, audit, home_panels, list_exports, members, selectors, services
 from .forms import MemberAddForm, OrganizationProfileForm, RegistrationForm
 from .models import AuditEvent, Bureau, Deadline, Organization, Role
 from .params import int_param, text_param
@@ -254,6 +254,14 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         members.password_changed(user=form.user)
         audit.record(action="password_changed", outcome=AuditEvent.Outcome.SUCCESS)
+        # Every other session of the user ends (issue 14, item 7); this one was given a new key
+        # by Django when the password changed, and is recorded under it.
+        account_sessions.sessions_end_others(
+            user=form.user,
+            current_session_key=self.request.session.session_key,
+            reason="password_changed",
+        )
+        account_sessions.session_record(request=self.request, user=form.user)
         messages.success(self.request, _("Your password has been changed."))
         return response
 
