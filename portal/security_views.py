@@ -23,7 +23,7 @@ from .params import int_param
 
 class VerifyForm(forms.Form):
     token = forms.CharField(
-        label=gettext_lazy("Code"),
+        label=gettext_lazy("Verification code"),
         max_length=32,
         help_text=gettext_lazy(
             "The 6-digit code your authenticator app shows now, or one of your recovery codes."
