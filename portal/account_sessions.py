@@ -73,6 +73,12 @@ def session_touch(*, request: Any) -> None:
         session_record(request=request, user=request.user)
 
 
+def session_rekeyed(*, old_key: str | None, new_key: str | None) -> None:
+    """Django gave the session a new key (after a password change): the row follows it."""
+    if old_key and new_key and old_key != new_key:
+        UserSession.objects.filter(session_key=old_key).update(session_key=new_key)
+
+
 def sessions_of(user: Any) -> QuerySet[UserSession]:
     """The user's live sessions, newest use first (only their own: not tenant data)."""
     return UserSession.objects.filter(user_id=user.pk, last_seen_at__gte=_alive_after())

@@ -104,18 +104,14 @@ def _new_recovery_codes(user: Any) -> list[str]:
     return codes
 
 
-@transaction.atomic
 def two_factor_enrol(*, user: User, device_id: int, token: str) -> tuple[TOTPDevice, list[str]]:
     """Confirm the pending authenticator with a code it shows; returns it and fresh recovery
-    codes (shown once). A wrong code raises ValidationError."""
-    device = (
-        TOTPDevice.objects.select_for_update()
-        .filter(user_id=user.pk, pk=device_id, confirmed=False)
-        .first()
-    )
+    codes (shown once). A wrong code raises ValidationError (and counts toward the throttle)."""
+    device = TOTPDevice.objects.filter(user_id=user.pk, pk=device_id, confirmed=False).first()
     if device is None:
         raise ValidationError(_("This enrolment has expired. Scan the new QR code."))
-    if not device.verify_token(_clean(token)):
+    # Outside a transaction on purpose: a wrong code's throttle count and audit record stay.
+    if verify_token(user, device.persistent_id, _clean(token)) is None:
         audit.record_for(
             user,
             action="two_factor_enrol_failed",
@@ -125,12 +121,14 @@ def two_factor_enrol(*, user: User, device_id: int, token: str) -> tuple[TOTPDev
         raise ValidationError(
             _("The code does not match. Check the time on your phone and type the current code.")
         )
-    # One authenticator per user: a new one replaces the old.
-    TOTPDevice.objects.filter(user_id=user.pk).exclude(pk=device.pk).delete()
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    codes = _new_recovery_codes(user)
-    audit.record_for(user, action="two_factor_enrolled", actor=user)
+    with transaction.atomic():
+        # One authenticator per user: a new one replaces the old.
+        TOTPDevice.objects.filter(user_id=user.pk).exclude(pk=device.pk).delete()
+        device.refresh_from_db()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        codes = _new_recovery_codes(user)
+        audit.record_for(user, action="two_factor_enrolled", actor=user)
     return device, codes
 
 

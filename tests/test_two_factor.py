@@ -152,7 +152,11 @@ def test_a_recovery_code_works_once(client, world):
     again = client.post("/accounts/two-factor/verify/", {"token": codes[0]})
     assert again.status_code == 200 and "已被使用" in again.content.decode()
     assert client.get("/organizations/").status_code == 302
-    assert client.post("/accounts/two-factor/verify/", {"token": codes[1]}).status_code == 302
+    # django-otp throttles after a wrong code (1 s, doubling): an immediate retry waits.
+    throttled = client.post("/accounts/two-factor/verify/", {"token": codes[1]})
+    assert throttled.status_code == 200 and "次数过多" in throttled.content.decode()
+    with time_machine.travel(timezone.now() + timedelta(seconds=5)):
+        assert client.post("/accounts/two-factor/verify/", {"token": codes[1]}).status_code == 302
     methods = [e.detail["method"] for e in events("two_factor_verified")]
     assert methods == ["totp", "recovery_code", "recovery_code"]
 
