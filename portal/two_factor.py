@@ -66,11 +66,7 @@ def recovery_codes_left(user: Any) -> int:
 # --- enrolment --------------------------------------------------------------------------------
 def pending_authenticator(*, user: Any) -> TOTPDevice:
     """The not yet confirmed authenticator the enrol page shows (one per user, reused)."""
-    device = (
-        TOTPDevice.objects.filter(user_id=user.pk, confirmed=False)
-        .order_by("pk")
-        .first()
-    )
+    device = TOTPDevice.objects.filter(user_id=user.pk, confirmed=False).order_by("pk").first()
     if device is None:
         device = TOTPDevice.objects.create(
             user=user, name=AUTHENTICATOR_DEVICE_NAME, confirmed=False
@@ -192,7 +188,7 @@ def verify(*, request: HttpRequest, token: str) -> str:
         devices = TOTPDevice.objects.filter(user_id=user.pk, confirmed=True)
         method = "totp"
     else:
-        devices = StaticDevice.objects.filter(user_id=user.pk, confirmed=True)  # type: ignore[assignment]
+        devices = StaticDevice.objects.filter(user_id=user.pk, confirmed=True)
         method = "recovery_code"
     for device in devices:
         allowed, _details = device.verify_is_allowed()
@@ -251,7 +247,7 @@ def verify_remembered(*, request: HttpRequest) -> bool:
         )
     except (KeyError, signing.BadSignature):
         return False
-    user_id, _sep, fingerprint = value.partition(":")
+    user_id, _sep, fingerprint = (value or "").partition(":")
     if user_id != str(request.user.pk):
         return False
     device = authenticator_of(request.user)

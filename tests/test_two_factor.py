@@ -180,11 +180,15 @@ def test_a_remembered_browser_skips_the_code_until_the_cookie_expires(client, wo
     )
     assert response.status_code == 302
     cookie = response.cookies[two_factor.REMEMBER_COOKIE]
-    assert cookie["httponly"] and int(cookie["max-age"]) == settings.PORTAL_OTP_REMEMBER_DAYS * 86400
+    assert (
+        cookie["httponly"] and int(cookie["max-age"]) == settings.PORTAL_OTP_REMEMBER_DAYS * 86400
+    )
     client.post("/accounts/logout/")
 
     # Within the period: the password is enough on this browser.
-    with time_machine.travel(timezone.now() + timedelta(days=settings.PORTAL_OTP_REMEMBER_DAYS - 1)):
+    with time_machine.travel(
+        timezone.now() + timedelta(days=settings.PORTAL_OTP_REMEMBER_DAYS - 1)
+    ):
         response = login(client, world.jm_manager)
         assert response.redirect_chain[-1][0] == "/"
         assert client.get("/organizations/").status_code == 200
@@ -193,12 +197,16 @@ def test_a_remembered_browser_skips_the_code_until_the_cookie_expires(client, wo
 
     # Another browser (no cookie) is asked.
     other = Client()
-    assert login(other, world.jm_manager).redirect_chain[-1][0].startswith(
-        "/accounts/two-factor/verify/"
+    assert (
+        login(other, world.jm_manager)
+        .redirect_chain[-1][0]
+        .startswith("/accounts/two-factor/verify/")
     )
 
     # After the period the cookie's signature is too old: asked again.
-    with time_machine.travel(timezone.now() + timedelta(days=settings.PORTAL_OTP_REMEMBER_DAYS + 1)):
+    with time_machine.travel(
+        timezone.now() + timedelta(days=settings.PORTAL_OTP_REMEMBER_DAYS + 1)
+    ):
         response = login(client, world.jm_manager)
         assert response.redirect_chain[-1][0].startswith("/accounts/two-factor/verify/")
 
@@ -210,14 +218,18 @@ def test_a_remember_cookie_of_another_user_or_a_replaced_phone_is_worthless(clie
     client.post("/accounts/logout/")
     # The same browser, another staff member: asked.
     second_factor_device(world.jm_admin)
-    assert login(client, world.jm_admin).redirect_chain[-1][0].startswith(
-        "/accounts/two-factor/verify/"
+    assert (
+        login(client, world.jm_admin)
+        .redirect_chain[-1][0]
+        .startswith("/accounts/two-factor/verify/")
     )
     client.post("/accounts/logout/")
     # The phone is replaced (a new key): the old cookie no longer counts.
     TOTPDevice.objects.filter(pk=device.pk).update(key="00" * 20)
-    assert login(client, world.jm_manager).redirect_chain[-1][0].startswith(
-        "/accounts/two-factor/verify/"
+    assert (
+        login(client, world.jm_manager)
+        .redirect_chain[-1][0]
+        .startswith("/accounts/two-factor/verify/")
     )
 
 
@@ -250,8 +262,10 @@ def test_an_operator_resets_a_second_factor_audited_and_the_users_sessions_end(c
     # Their session is gone: back to the login page, and then to enrolment.
     response = staff.get("/organizations/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-    assert login(staff, world.jm_manager).redirect_chain[-1][0].startswith(
-        "/accounts/two-factor/setup/"
+    assert (
+        login(staff, world.jm_manager)
+        .redirect_chain[-1][0]
+        .startswith("/accounts/two-factor/setup/")
     )
     [event] = events("two_factor_reset")
     assert event.actor == world.operator and event.object_id == str(world.jm_manager.pk)
@@ -274,9 +288,7 @@ def test_enterprise_users_may_enrol_and_are_then_asked_and_may_turn_it_off(clien
     device = two_factor.pending_authenticator(user=applicant)
     client.post("/accounts/two-factor/setup/", {"device": device.pk, "token": current_code(device)})
     client.post("/accounts/logout/")
-    assert login(client, applicant).redirect_chain[-1][0].startswith(
-        "/accounts/two-factor/verify/"
-    )
+    assert login(client, applicant).redirect_chain[-1][0].startswith("/accounts/two-factor/verify/")
     pass_second_factor(client, applicant)
     client.post("/accounts/two-factor/", {"action": "disable"})
     assert not two_factor.is_enrolled(applicant)
