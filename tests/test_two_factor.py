@@ -360,3 +360,24 @@ def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(client, wo
     assert client.get("/accounts/sessions/").context["sessions"].count() == 1
     [event] = events("session_ended")
     assert event.detail == {"sessions": 1, "reason": "password_changed"}
+
+
+def test_an_account_with_a_one_time_password_changes_it_first_then_enrols(client, world):
+    reviewer = world.jm_reviewer
+    type(reviewer).objects.filter(pk=reviewer.pk).update(must_change_password=True)
+    client.force_login(reviewer)
+    response = client.get("/organizations/")
+    assert response.status_code == 302 and response["Location"] == "/accounts/password/"
+    assert client.get("/accounts/password/").status_code == 200
+    response = client.post(
+        "/accounts/password/",
+        {
+            "old_password": DEMO_PASSWORD,
+            "new_password1": "Zq8!longer-pass",
+            "new_password2": "Zq8!longer-pass",
+        },
+    )
+    assert response.status_code == 302
+    response = client.get("/organizations/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/two-factor/setup/")
