@@ -1,11 +1,11 @@
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 
-from . import workdays
+from . import two_factor, workdays
 from .import_resources import OrganizationResource
 from .imports import ResourceImportAdmin
 from .models import AuditEvent, Bureau, CalendarDay, Membership, Organization, User
@@ -22,6 +22,18 @@ class UserAdmin(BaseUserAdmin):
     )
     list_display = ("username", "full_name", "email", "is_active", "last_login")
     search_fields = ("username", "full_name", "email", "phone")
+    actions = ["reset_second_factor"]
+
+    @admin.action(description=_("Reset the second factor (the user enrols again; sessions end)"))
+    def reset_second_factor(self, request: Any, queryset: Any) -> None:
+        for user in queryset:
+            two_factor.two_factor_reset(actor=request.user, user=user)
+        self.message_user(
+            request,
+            _("Second factor reset for %(count)d users; they enrol again at their next login.")
+            % {"count": len(queryset)},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Bureau)

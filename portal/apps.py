@@ -10,6 +10,8 @@ class PortalConfig(AppConfig):
         # Wires Django's and Axes' authentication signals to the audit trail.
         # bundles registers the documents' rule, list_exports the core's list exporters,
         # import_resources the core's importers.
-        from . import audit, bundles, import_resources, list_exports  # noqa: F401
+        # account_sessions maps each login's session to its user (the sessions page).
+        from . import account_sessions, audit, bundles, import_resources, list_exports  # noqa: F401
 
         audit.connect_signals()
+        account_sessions.connect_signals()

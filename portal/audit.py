@@ -193,5 +193,13 @@ register_actions(
         "exported": _("table exported"),
         "export_requested": _("export requested"),
         "export_written": _("export written"),
+        "two_factor_enrolled": _("second factor enrolled"),
+        "two_factor_enrol_failed": _("second factor enrolment failed"),
+        "two_factor_verified": _("second factor passed"),
+        "two_factor_failed": _("second factor failed"),
+        "two_factor_disabled": _("second factor turned off"),
+        "two_factor_reset": _("second factor reset by an operator"),
+        "recovery_codes_generated": _("recovery codes generated"),
+        "session_ended": _("sessions ended"),
     }
 )

@@ -646,3 +646,30 @@ class ExportJob(models.Model):
         if not self.total_rows:
             return 0
         return min(99, self.rows_written * 100 // self.total_rows)
+
+
+class UserSession(models.Model):
+    """A signed-in browser of a user, so they can see and end their other sessions.
+
+    Written at login and touched now and then while the session is used; the session itself
+    stays in Django's session store, this row only maps it to its user (等保 2.0 三级: a user
+    can end sessions they do not recognise; sessions end on password change and 2FA reset).
+    Not tenant data: every query filters by the signed-in user.
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="browser_sessions"
+    )
+    session_key = models.CharField(max_length=40, unique=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("signed in"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("last seen"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["-last_seen_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.ip_address or '-'} {self.last_seen_at:%Y-%m-%d %H:%M}"

@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "import_export",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "portal",
     "applications",
     "pilots",
@@ -64,10 +67,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "portal.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.VisibilityMiddleware",
+    # After the visibility (it reads the user's roles from it) and after the forced password
+    # change: staff without a verified second factor reach only the enrol and verify pages.
+    "portal.middleware.SecondFactorMiddleware",
+    "portal.middleware.SessionTrackingMiddleware",
     # AxesMiddleware turns a locked-out login into our lockout page; it must stay last.
     "axes.middleware.AxesMiddleware",
 ]
@@ -150,6 +159,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "portal.security.lockout_response"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PORTAL_PROXY_COUNT", "0"))
+
+# Two-factor login (等保 2.0 三级 身份鉴别: two factors for administrators and staff; ASVS V2.7/V2.8):
+# TOTP enrolled with a QR code, single-use recovery codes, and a browser remembered for a while.
+OTP_TOTP_ISSUER = os.environ.get("PORTAL_OTP_ISSUER", "SME Pilot Portal")
+PORTAL_OTP_REMEMBER_DAYS = int(os.environ.get("PORTAL_OTP_REMEMBER_DAYS", "30"))
+PORTAL_OTP_RECOVERY_CODES = 10
+# A session's "last seen" (on the user's sessions page) is written at most this often.
+PORTAL_SESSION_TOUCH_SECONDS = int(os.environ.get("PORTAL_SESSION_TOUCH_SECONDS", "300"))
 
 # Idle session timeout of 30 minutes: the cookie's age is renewed on every request.
 SESSION_COOKIE_AGE = int(os.environ.get("PORTAL_IDLE_TIMEOUT_SECONDS", str(30 * 60)))

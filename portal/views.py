@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import audit, home_panels, list_exports, members, selectors, services
+from . import account_sessions, audit, home_panels, list_exports, members, selectors, services
 from .forms import MemberAddForm, OrganizationProfileForm, RegistrationForm
 from .models import AuditEvent, Bureau, Deadline, Organization, Role
 from .params import int_param, text_param
@@ -252,9 +252,17 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("home")
 
     def form_valid(self, form: Any) -> HttpResponse:
+        old_key = self.request.session.session_key
         response = super().form_valid(form)
         members.password_changed(user=form.user)
         audit.record(action="password_changed", outcome=AuditEvent.Outcome.SUCCESS)
+        # Every other session of the user ends (issue 14, item 7); Django gave this one a new
+        # key when the password changed, and its row follows.
+        new_key = self.request.session.session_key
+        account_sessions.session_rekeyed(old_key=old_key, new_key=new_key)
+        account_sessions.sessions_end_others(
+            user=form.user, current_session_key=new_key, reason="password_changed"
+        )
         messages.success(self.request, _("Your password has been changed."))
         return response
 

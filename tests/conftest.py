@@ -23,6 +23,73 @@ def pytest_configure(config):
     celery_app.conf.task_eager_propagates = True
 
 
+# --- the second factor (issue 14): staff pass it once, here, for every test ---------------------
+def second_factor_device(user):
+    """The user's confirmed authenticator, enrolled now if they have none (as they would at their
+    first login)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    return device
+
+
+def current_code(device) -> str:
+    """The code the person's authenticator app shows now. django-otp refuses a code twice in one
+    30-second step (replay protection); a test may log the same persona in twice, so the device
+    forgets its last step first."""
+    from django_otp.oath import TOTP
+
+    type(device).objects.filter(pk=device.pk).update(last_t=-1, throttling_failure_count=0)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return str(totp.token()).zfill(device.digits)
+
+
+def needs_second_factor(user) -> bool:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from portal import two_factor
+
+    return two_factor.is_required(user, Visibility.for_user(user)) or (
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    )
+
+
+def pass_second_factor(client, user, next_url="/"):
+    """Complete the second login step of a client logged in with a password, as a person would
+    with their phone; returns the followed response."""
+    device = second_factor_device(user)
+    return client.post(
+        "/accounts/two-factor/verify/",
+        {"token": current_code(device), "next": next_url},
+        follow=True,
+    )
+
+
+@pytest.fixture(autouse=True)
+def second_factor_passed(request, monkeypatch):
+    """``client.force_login(staff)`` gives a session that passed the second factor (a confirmed
+    authenticator and django-otp's session key), as after a real login; so tests of everything
+    else need not repeat the second step. Tests of the second factor itself opt out with
+    ``@pytest.mark.second_factor_pending``."""
+    if request.node.get_closest_marker("second_factor_pending"):
+        return
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if needs_second_factor(user):
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = second_factor_device(user).persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture
 def world(db) -> World:
     """Bureaus of Guangdong (Jiangmen with three counties, Guangzhou) and Jiangsu, organizations,
@@ -88,15 +155,23 @@ def browser(monkeypatch):
 
 
 def log_in(page, base, username):
-    """Log in through the login form, as a person would."""
+    """Log in through the login form, as a person would, with the code from their phone when
+    they use a second factor (staff always do)."""
     import re
 
     from demo.world import DEMO_PASSWORD
+    from portal.models import User
 
+    user = User.objects.get(username=username)
+    device = second_factor_device(user) if needs_second_factor(user) else None
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label(re.compile("^密码")).fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
+    if device is not None:
+        page.wait_for_url(re.compile(r".*/accounts/two-factor/verify/.*"))
+        page.get_by_label("验证码").fill(current_code(device))
+        page.get_by_role("button", name="验证", exact=True).click()
     page.wait_for_url(f"{base}/")
 
 

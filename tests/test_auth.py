@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from demo.world import DEMO_PASSWORD
 from portal.models import AuditEvent
+from tests.conftest import pass_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +84,7 @@ def test_passwords_need_eight_characters_of_three_classes(password, ok):
 
 def test_the_session_ends_after_30_idle_minutes_and_not_while_active(client, world):
     assert login(client, "jm_manager", DEMO_PASSWORD).status_code == 302
+    pass_second_factor(client, world.jm_manager)
     start = timezone.now()
     with time_machine.travel(start + timedelta(minutes=25)):
         assert client.get("/organizations/").status_code == 200

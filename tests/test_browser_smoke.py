@@ -10,6 +10,16 @@ from tests.conftest import ARTIFACTS
 pytestmark = pytest.mark.browser
 
 
+def authenticator_code(base32_secret: str) -> str:
+    """What an authenticator app shows for a key typed in by hand (RFC 6238, 30 s, 6 digits)."""
+    import base64
+
+    from django_otp.oath import TOTP
+
+    padded = base32_secret + "=" * (-len(base32_secret) % 8)
+    return f"{TOTP(base64.b32decode(padded)).token():06d}"
+
+
 def test_a_bureau_user_logs_in_and_sees_the_chinese_home(
     live_server, transactional_db, world, browser
 ):
@@ -24,6 +34,16 @@ def test_a_bureau_user_logs_in_and_sees_the_chinese_home(
     expect(page.get_by_role("alert")).to_contain_text("用户名或密码错误")
     page.get_by_label(re.compile("^密码")).fill(DEMO_PASSWORD)
     page.get_by_label(re.compile("^密码")).press("Enter")  # the keyboard is enough
+    # First login of a staff member: enrol an authenticator (issue 14), as with a phone app that
+    # is given the key shown under the QR code.
+    expect(page.get_by_role("heading", level=1)).to_have_text("设置双因素登录")
+    expect(page.locator(".qr-code svg")).to_be_visible()
+    secret = page.locator("#otp-secret code").inner_text().replace(" ", "")
+    page.get_by_label("应用显示的验证码").fill(authenticator_code(secret))
+    page.get_by_role("button", name="确认", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("恢复码")
+    expect(page.locator(".recovery-codes li")).to_have_count(10)
+    page.get_by_role("link", name="我已妥善保存").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("江门市局 李科长，您好")
     expect(page.get_by_role("heading", name="江门市工业和信息化局")).to_be_visible()
     expect(page.get_by_role("navigation", name="主导航")).to_contain_text("单位")
