@@ -204,43 +204,55 @@ def build_task_book(bundle: DocumentBundle, progress: Callable[[int], None]) -> 
 
 
 def build_enterprise_file(bundle: DocumentBundle, progress: Callable[[int], None]) -> Rendered:
+    """The record in 002 附2's four parts: the sections of one part (the transformation, its
+    results with the digital levels before and after, the providers used, all in part 三) print
+    under one numbered heading that carries the seed's note on who fills it."""
     enterprise: PilotEnterprise = bundle.subject
     book = file_book()
     stored = {s.key: s.data for s in EnterpriseFileSection.objects.filter(enterprise=enterprise)}
     with translation.override("zh-hans"):
-        parts = []
-        for section in book.sections:
-            raw = stored.get(section["key"], {})
-            values, issues = book.evaluate(section["key"], raw)
-            title = str(numbered(section.get("number"), localized(section, "title")))
-            parts.append(
-                Part(
-                    kind="html",
-                    title=title,
-                    html=render_to_string(
-                        "documents/application_section.html",
-                        {
-                            "section": section_view(book, section["key"], raw, issues, values),
-                            "title": title,
-                            "seal": "",
-                        },
-                    ),
-                )
-            )
         levels = {
             stage: counting_assessment(enterprise, stage) for stage in Assessment.Stage.values
         }
-        parts.append(
-            Part(
-                kind="html",
-                title=str(translation.gettext("Digital-level assessment")),
-                html=render_to_string(
+        parts: list[Part] = []
+        number = None
+        for section in book.sections:
+            raw = stored.get(section["key"], {})
+            values, issues = book.evaluate(section["key"], raw)
+            first = section.get("number") != number
+            number = section.get("number")
+            if first:
+                title = str(numbered(number, localized(section, "title")))
+                note = localized(section, "title_note")
+                heading = f"{title}{note}"
+            else:
+                heading = localized(section, "print_title") or localized(section, "title")
+            # 附2 heads its results table with the digital level before and after.
+            lead = (
+                render_to_string(
                     "documents/assessment_levels.html",
                     {"before": levels["before"], "after": levels["after"]},
-                ),
+                )
+                if section["key"] == "indicators"
+                else ""
             )
+            html = render_to_string(
+                "documents/application_section.html",
+                {
+                    "section": section_view(book, section["key"], raw, issues, values),
+                    "title": heading,
+                    "subsection": not first,
+                    "lead": lead,  # a SafeString from render_to_string
+                    "seal": "",
+                },
+            )
+            if first:
+                parts.append(Part(kind="html", title=title, html=html))
+            else:
+                parts[-1].html += html
+        title = str(book.definition.get("print_title", book.definition["name"])).format(
+            region=enterprise.bureau.region_name
         )
-        title = book.definition["name"]
         return build_bundle(
             cover_html=_cover(title, enterprise),
             parts=parts,
