@@ -46,3 +46,41 @@ def test_the_enterprise_file_pdf_numbers_its_four_parts_as_annex_2_does(
     results = part_three.index("数字化改造成效（根据实际改造内容可选填）")
     assert results < part_three.index("改造阶段改造前改造后中小企业数字化水平等级")
     assert results < part_three.index("对所使用数字化服务商及评价")
+
+
+def test_parts_and_annexes_are_numbered_as_the_seeds_number_them():
+    from django.utils import translation
+
+    from portal.templatetags.portal_tags import numbered
+
+    with translation.override("zh-hans"):
+        assert numbered("三", "实施内容") == "三、实施内容"
+        # 003 附件: "附 1 实施方案细分行业情况表"; 002 附1: "附：实施方案主要数据表".
+        assert numbered("附1", "实施方案细分行业情况表") == "附1 实施方案细分行业情况表"
+        assert numbered("附", "实施方案主要数据表") == "附：实施方案主要数据表"
+        assert numbered("", "封面信息") == "封面信息"
+
+
+@pytest.mark.parametrize(
+    ("template", "printed"),
+    [
+        # 003 附件: parts 一 to 六, then 附1 and 附2.
+        ("city_plan_guangdong_2023", ["", "一", "二", "三", "四", "五", "六", "附1", "附2"]),
+        # 002 附1: parts 一 to 五 (其他材料: the enterprise list and the proofs), then 附.
+        ("county_plan_jiangsu_2025", ["", "一", "二", "三", "四", "五", "", "附"]),
+        # 000 §三: the ten parts of the leading-unit book in their order.
+        (
+            "leading_unit_jiangmen_2025",
+            ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"],
+        ),
+    ],
+)
+def test_a_book_prints_its_annexes_after_its_numbered_parts(template, printed):
+    import json
+    from pathlib import Path
+
+    from applications.documents import print_order
+
+    path = Path(__file__).resolve().parent.parent / "applications" / "shipped_templates"
+    definition = json.loads((path / f"{template}.json").read_text(encoding="utf-8"))
+    assert [s.get("number", "") for s in print_order(definition["sections"])] == printed
