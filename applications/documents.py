@@ -33,6 +33,16 @@ def print_order(sections: list[dict]) -> list[dict]:
     return sorted(sections, key=lambda section: str(section.get("number", "")).startswith("附"))
 
 
+def cover_title(definition: dict[str, Any], answers: dict[str, Any]) -> str:
+    """The book's own title where the seed gives one per answer: 001 names two books, the demo
+    enterprise's (附件2) and the demo workshop's (附件3), by the direction applied for. Empty
+    leaves the cover with the call's title."""
+    spec = definition.get("cover_title") or {}
+    section, _dot, field = str(spec.get("field", "")).partition(".")
+    chosen = (answers.get(section) or {}).get(field)
+    return str(spec.get("titles", {}).get(chosen, "")) if isinstance(chosen, str) else ""
+
+
 def seal_file(application: Application) -> Path | None:
     seal = application.organization.seal
     return local_path(seal) if seal else None
@@ -53,6 +63,7 @@ def build(bundle: DocumentBundle, progress: Callable[[int], None]) -> Rendered:
                     "application": application,
                     "seal": seal.as_uri() if seal else "",
                     "submitted": timezone.localtime(application.submitted_at or timezone.now()),
+                    "cover_title": cover_title(book.definition, answers),
                 },
             )
         )

@@ -84,3 +84,41 @@ def test_a_book_prints_its_annexes_after_its_numbered_parts(template, printed):
     path = Path(__file__).resolve().parent.parent / "applications" / "shipped_templates"
     definition = json.loads((path / f"{template}.json").read_text(encoding="utf-8"))
     assert [s.get("number", "") for s in print_order(definition["sections"])] == printed
+
+
+@pytest.mark.parametrize(
+    ("direction", "title"),
+    [
+        ("方向一：示范企业", "江门市制造业数字化转型标杆示范企业申报书"),  # 001 附件2
+        ("方向二：示范车间", "江门市制造业数字化转型标杆示范车间申报书"),  # 001 附件3
+    ],
+)
+def test_a_benchmark_book_is_titled_as_the_seed_titles_the_book_of_its_direction(direction, title):
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from applications.documents import cover_title
+    from applications.templates_loader import shipped_definitions
+
+    definition = next(d for d in shipped_definitions() if d["code"] == "benchmark-jiangmen-2023")
+    assert cover_title(definition, {"direction": {"direction": direction}}) == title
+    assert cover_title(definition, {}) == ""  # no direction yet: the call's title
+    call = SimpleNamespace(document_number="江工信工业互联网〔2023〕22号", title="标杆示范申报")
+    application = SimpleNamespace(
+        call=SimpleNamespace(**vars(call), bureau="江门市工业和信息化局"),
+        organization=SimpleNamespace(name="企业", uscc="x"),
+    )
+    with translation.override("zh-hans"):
+        cover = render_to_string(
+            "documents/application_cover.html",
+            {"application": application, "cover_title": title, "submitted": None},
+        )
+        plain = render_to_string(
+            "documents/application_cover.html",
+            {"application": application, "cover_title": "", "submitted": None},
+        )
+    assert re.sub(r"<[^>]+>|\s", "", cover).count(title) == 1
+    plain = re.sub(r"<[^>]+>|\s", "", plain)
+    assert "标杆示范申报申报书" in plain and title not in plain
