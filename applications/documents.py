@@ -26,6 +26,23 @@ def _title(section: dict) -> str:
     return str(numbered(section.get("number"), localized(section, "title")))
 
 
+def print_order(sections: list[dict]) -> list[dict]:
+    """The sections as the seed prints them: a plan's annexes (附1, 附2, 附) after all of its
+    numbered parts, so "六、其他材料" comes before "附1" (003 附件) and the materials of
+    "五、其他材料" before "附：实施方案主要数据表" (002 附1). The order is otherwise the template's."""
+    return sorted(sections, key=lambda section: str(section.get("number", "")).startswith("附"))
+
+
+def cover_title(definition: dict[str, Any], answers: dict[str, Any]) -> str:
+    """The book's own title where the seed gives one per answer: 001 names two books, the demo
+    enterprise's (附件2) and the demo workshop's (附件3), by the direction applied for. Empty
+    leaves the cover with the call's title."""
+    spec = definition.get("cover_title") or {}
+    section, _dot, field = str(spec.get("field", "")).partition(".")
+    chosen = (answers.get(section) or {}).get(field)
+    return str(spec.get("titles", {}).get(chosen, "")) if isinstance(chosen, str) else ""
+
+
 def seal_file(application: Application) -> Path | None:
     seal = application.organization.seal
     return local_path(seal) if seal else None
@@ -46,12 +63,13 @@ def build(bundle: DocumentBundle, progress: Callable[[int], None]) -> Rendered:
                     "application": application,
                     "seal": seal.as_uri() if seal else "",
                     "submitted": timezone.localtime(application.submitted_at or timezone.now()),
+                    "cover_title": cover_title(book.definition, answers),
                 },
             )
         )
         files = list(application.attachments.all())
         parts: list[Part] = []
-        for section in book.sections:
+        for section in print_order(book.sections):
             key = section["key"]
             raw = answers.get(key, {})
             values, issues = book.evaluate(key, raw, counts.get(key, {}), answers)
@@ -176,7 +194,7 @@ def docx_bytes(application: Application) -> bytes:
         style.font.size = Pt(12)
         document.add_heading(application.call.title, level=0)
         document.add_paragraph(f"{application.organization.name} {application.organization.uscc}")
-        for section in book.sections:
+        for section in print_order(book.sections):
             key = section["key"]
             raw = answers.get(key, {})
             values, issues = book.evaluate(key, raw, counts.get(key, {}), answers)

@@ -529,6 +529,52 @@ def build_demo_programme(world: World) -> None:
     )
 
 
+def build_demo_task_book(world: World) -> None:
+    """The task book (002 附3) of the Pengjiang enterprise, drawn up by the leading unit with its
+    schedule, budget and party B's bank details, and signed by the three parties, so its PDF has
+    every clause and signature to show (``make run`` only; runs after ``build_demo_pilot``)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from pilots.models import PilotEnterprise
+    from pilots.services import transformation
+    from portal.visibility import Visibility
+
+    enterprise = PilotEnterprise.objects.get(
+        organization=world.pj_maker, leading_unit__organization=world.jm_leader
+    )
+    drafter = Visibility.for_user(world.jm_leader_admin)
+    book = transformation.task_book_create(
+        visibility=drafter,
+        enterprise=enterprise,
+        actor=world.jm_leader_admin,
+        project_name="华程机电冲压车间设备数采与质检数字化改造项目",
+        goals="冲压、抛光设备联网率达到80%，数字化水平由一级提升到二级。",
+        performance_goals="生产计划达成率提升10%，产品一次合格率提升3个百分点。",
+        content="部署设备联网数采盒与视觉质检，上线轻量化生产执行系统（MES）。",
+        starts_on=date(2025, 9, 1),
+        ends_on=date(2026, 9, 30),
+        schedule=[
+            {"period": "2025年9月-12月", "work": "诊断评估与实施方案", "investment": "4.5"},
+            {"period": "2026年1月-6月", "work": "设备联网与视觉质检部署", "investment": "22"},
+            {"period": "2026年7月-9月", "work": "系统联调、培训与验收", "investment": "8"},
+        ],
+        budget_wan=Decimal("34.5"),
+        obligations="丙方在验收后提供一年免费运维服务。",
+        bank_account_name=world.pj_maker.name,
+        bank_name="中国工商银行江门蓬江支行（演示）",
+        bank_account_number="2012004009200123456",
+    )
+    for party, user in (
+        ("provider", world.jm_leader_admin),
+        ("enterprise", world.pj_applicant),
+        ("bureau", world.pj_manager),
+    ):
+        transformation.task_book_sign(
+            visibility=Visibility.for_user(user), task_book=book, party=party, actor=user
+        )
+
+
 def build_demo_performance(world: World, unit: Any, provider: Any) -> None:
     """Last quarter of the demo unit's performance (004 §3): the task book the bureau issued, the
     unit's report with evidence, an enterprise's ratings and the working group's evaluation."""

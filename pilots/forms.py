@@ -1,5 +1,6 @@
 """Forms of the pilot pages: they parse and check input; the services decide."""
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -24,6 +25,10 @@ from .services.enrolment import EnrolmentData, above_scale_code, scale_code, tie
 
 
 class TaskBookForm(forms.Form):
+    """The parts of the task book that are the parties' own (002 附3); its fixed clauses are the
+    seed's text (pilots/shipped/task_book_2025.json)."""
+
+    project_name = forms.CharField(label=gettext_lazy("Project name"), max_length=200)
     goals = forms.CharField(
         label=gettext_lazy("Transformation goals"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -48,18 +53,55 @@ class TaskBookForm(forms.Form):
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     schedule = forms.CharField(
-        label=gettext_lazy("Schedule (one line each: period | work)"),
+        label=gettext_lazy("Schedule (one line each: period | work | investment in 10k yuan)"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=5000,
     )
     budget_wan = forms.DecimalField(
         label=gettext_lazy("Total budget (10k yuan)"), max_digits=12, decimal_places=4, min_value=0
     )
+    bank_account_name = forms.CharField(
+        label=gettext_lazy("Party B's account name"), max_length=200
+    )
+    bank_name = forms.CharField(label=gettext_lazy("Party B's bank"), max_length=200)
+    bank_account_number = forms.CharField(
+        label=gettext_lazy("Party B's account number"), max_length=40
+    )
     obligations = forms.CharField(
-        label=gettext_lazy("Obligations of the parties"),
+        label=gettext_lazy("Additional clauses agreed by the three parties (optional)"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=10000,
+        required=False,
     )
+
+    def clean_schedule(self) -> list[dict[str, str]]:
+        rows = []
+        for number, line in enumerate(
+            (line for line in self.cleaned_data["schedule"].splitlines() if line.strip()), 1
+        ):
+            parts = [part.strip() for part in line.split("|")]
+            if len(parts) != 3 or not parts[0] or not parts[1]:
+                raise forms.ValidationError(
+                    gettext_lazy(
+                        "Line %(number)d: write the period, the work and the investment,"
+                        " separated by “|”."
+                    ),
+                    params={"number": number},
+                )
+            try:
+                investment = Decimal(parts[2].replace(",", ""))
+            except InvalidOperation:
+                investment = Decimal(-1)
+            if not investment.is_finite() or investment < 0 or investment >= 10**8:
+                raise forms.ValidationError(
+                    gettext_lazy(
+                        "Line %(number)d: the investment must be an amount in 10k yuan, such as"
+                        " 12.5."
+                    ),
+                    params={"number": number},
+                )
+            rows.append({"period": parts[0], "work": parts[1], "investment": str(investment)})
+        return rows
 
 
 def _above_choice(word: str) -> str | None:

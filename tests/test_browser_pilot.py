@@ -92,11 +92,13 @@ def test_a_leading_unit_enrols_and_the_parties_carry_the_pilot_through(
     unit.get_by_label("改造目标").fill("设备联网率达到60%，数字化水平达到二级。")
     unit.get_by_label("绩效目标").fill("生产计划达成率提升10%。")
     unit.get_by_label("改造内容").fill("部署轻量化MES，设备数采。")
-    unit.get_by_label("进度安排（每行一项：时间段 | 工作内容）").fill(
-        "2025年9-12月 | 诊断与方案\n2026年1-9月 | 实施与验收"
-    )
+    unit.get_by_label(
+        "项目实施进度计划（每行一项：起止时间 | 项目建设内容 | 投资总额（万元））"
+    ).fill("2025年9-12月 | 诊断与方案 | 5.5\n2026年1-9月 | 实施与验收 | 30")
     unit.get_by_label("总预算（万元）").fill("35.5")
-    unit.get_by_label("各方权利义务").fill("甲方监督，乙方配合，丙方实施。")
+    unit.get_by_label("乙方开户银行").fill("中国工商银行江门蓬江支行")
+    unit.get_by_label("乙方银行帐号").fill("2012004009200123456")
+    unit.get_by_label("甲乙丙三方协商订立的附加条款（选填）").fill("丙方提供一年免费运维。")
     unit.get_by_role("button", name="保存待签署").click()
     expect(unit.get_by_text("叁拾伍万伍仟元整")).to_be_visible()
     unit.get_by_role("button", name=re.compile("以丙方")).click()

@@ -131,6 +131,17 @@ def test_the_demo_has_a_pilot_to_look_at(client, settings):
     assert "设备联网数采盒" in client.get("/pilots/providers/").content.decode()
     client.force_login(User.objects.get(username="jh_manager"))
     assert "设备联网数采盒" not in client.get("/pilots/providers/").content.decode()
+    # The Pengjiang enterprise's task book (002 附3) is drawn up and signed by the three parties.
+    from pilots.models import PilotEnterprise
+    from portal.scoping import scopes_disabled
+
+    with scopes_disabled():
+        enterprise = PilotEnterprise.objects.get(organization__name="江门市蓬江区华程机电有限公司")
+        book = enterprise.task_book
+        assert book.bank_account_number and book.signatures.count() == 3
+    client.force_login(User.objects.get(username="pj_manager"))
+    page = client.get(f"/pilots/enterprises/{enterprise.pk}/").content.decode()
+    assert "华程机电冲压车间设备数采与质检数字化改造项目" in page and "三方已签署" in page
 
 
 def test_the_file_broker_keeps_its_state_under_var(tmp_path):

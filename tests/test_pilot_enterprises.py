@@ -242,7 +242,7 @@ def test_the_task_book_and_the_record_come_as_pdfs(
         and world.pj_maker.name in text
     )
     text = "".join(p.extract_text() for p in PdfReader(file_pdf.file.path).pages).replace("\n", "")
-    assert "一、基本情况" in text and "四、绩效评价" in text and "数字化水平评测" in text
+    assert "一、基本情况" in text and "四、绩效评价" in text and "中小企业数字化水平等级" in text
     client.force_login(world.gz_applicant)
     assert client.get(f"/documents/{task_pdf.pk}/").status_code == 404
     client.force_login(world.pj_applicant)

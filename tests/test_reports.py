@@ -764,7 +764,7 @@ def test_each_report_keeps_its_official_layout_in_xlsx(client, reports_world):
     assert rows[-1][-1] == "是" and rows[-1][9] == (3000 + 1000) * 0.2
 
     rows, merged = _sheet(client, "report_recommendations", bureau=world.jm.pk)
-    assert rows[0][0] == "制造业数字化转型标杆示范推荐汇总表" and "A1:I1" in merged
+    assert rows[0][0] == "江门市制造业数字化转型标杆示范推荐汇总表" and "A1:I1" in merged
     assert rows[-1][0] == "合计：1 家，其中推荐 1 家"
 
 

@@ -553,8 +553,10 @@ class RecommendationReport(RecommendationSummary):
 
     def title_rows(self) -> Iterable[Sequence[Any]]:
         region = self.bureau.region_name if self.bureau is not None else "全部"
+        # 001 附件4 is titled by the calling city: 江门市制造业数字化转型标杆示范推荐汇总表.
+        issuer = self.call.bureau.region_name if self.call.bureau_id else ""
         return [
-            ["制造业数字化转型标杆示范推荐汇总表"],
+            [f"{issuer}制造业数字化转型标杆示范推荐汇总表"],
             [f"{self.call.title} {self.call.document_number}".strip()],
             [f"推荐单位：{region}"],
         ]

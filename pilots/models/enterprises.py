@@ -166,14 +166,25 @@ class TaskBook(models.Model):
     enterprise = models.OneToOneField(
         PilotEnterprise, on_delete=models.CASCADE, related_name="task_book"
     )
+    # The project named on the cover and in the preamble (002 附3: 项目名称).
+    project_name = models.CharField(_("project name"), max_length=200, blank=True, default="")
     goals = models.TextField(_("transformation goals"))
     performance_goals = models.TextField(_("performance goals"))
     content = models.TextField(_("transformation content"))
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
-    schedule = models.JSONField(_("schedule"), default=list)  # [{"period": "...", "work": "..."}]
+    # [{"period": "...", "work": "...", "investment": "12.5"}]: 002 附3 §二(二) 起止时间,
+    # 项目建设内容, 投资总额 (万元, a decimal string); rows of older books may lack the investment.
+    schedule = models.JSONField(_("schedule"), default=list)
     budget_wan = models.DecimalField(_("total budget (10k yuan)"), max_digits=12, decimal_places=4)
-    obligations = models.TextField(_("obligations of the parties"))
+    # Clauses the three parties add (002 附3 §九(一)); §四's duties are the seed's own text.
+    obligations = models.TextField(_("additional clauses"), blank=True)
+    # Party B's basic account (002 附3 §十: 基本账户银行信息 户名, 开户银行, 帐号).
+    bank_account_name = models.CharField(_("account name"), max_length=200, blank=True, default="")
+    bank_name = models.CharField(_("bank"), max_length=200, blank=True, default="")
+    bank_account_number = models.CharField(
+        _("account number"), max_length=40, blank=True, default=""
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
     )

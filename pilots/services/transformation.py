@@ -2,6 +2,7 @@
 and acceptance."""
 
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -39,8 +40,7 @@ def task_book_create(
         enterprise=enterprise, created_by=actor, status=TaskBook.Status.SIGNING, **fields
     )
     book.full_clean()
-    if book.ends_on <= book.starts_on:
-        raise ValidationError({"ends_on": _("The task book must end after it starts.")})
+    _check_task_book(book)
     book.save()
     audit.record_for(
         book,
@@ -50,6 +50,53 @@ def task_book_create(
         organization=enterprise.organization,
     )
     return book
+
+
+def _check_task_book(book: TaskBook) -> None:
+    """What 002 附3 prints and the model alone does not require: the project's name, party B's
+    bank details (§十), and a schedule whose rows each carry their investment (§二(二)) adding up
+    to the total budget (§三)."""
+    errors: dict[str, str] = {}
+    if book.ends_on <= book.starts_on:
+        errors["ends_on"] = _("The task book must end after it starts.")
+    for name in ("project_name", "bank_account_name", "bank_name", "bank_account_number"):
+        if not getattr(book, name).strip():
+            errors[name] = _("This field is required.")
+    number = book.bank_account_number.replace(" ", "").replace("-", "")
+    if number and not (number.isdigit() and 6 <= len(number) <= 32):
+        errors["bank_account_number"] = _(
+            "An account number has 6 to 32 digits (spaces and hyphens are allowed)."
+        )
+    rows = book.schedule if isinstance(book.schedule, list) else []
+    if not rows:
+        errors["schedule"] = _("List at least one row of the schedule.")
+    total = Decimal(0)
+    for number_, row in enumerate(rows, 1):
+        try:
+            investment = Decimal(str(row.get("investment", "")))
+        except (InvalidOperation, AttributeError):
+            investment = Decimal(-1)
+        if (
+            not isinstance(row, dict)
+            or not str(row.get("period", "")).strip()
+            or not str(row.get("work", "")).strip()
+            or not investment.is_finite()
+            or investment < 0
+        ):
+            errors["schedule"] = _(
+                "Row %(number)d of the schedule needs its period, its work and its investment"
+                " (10k yuan, not negative)."
+            ) % {"number": number_}
+            break
+        total += investment
+    else:
+        if rows and total != book.budget_wan:
+            errors["schedule"] = _(
+                "The investments of the schedule add up to %(total)s (10k yuan), but the total"
+                " budget is %(budget)s."
+            ) % {"total": total.normalize(), "budget": Decimal(book.budget_wan).normalize()}
+    if errors:
+        raise ValidationError(errors)
 
 
 def task_book_sign(

@@ -35,18 +35,17 @@ def task_book(request: HttpRequest, enterprise_pk: int) -> HttpResponse:
     september = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
     form = TaskBookForm(
         request.POST or None,
-        initial={"starts_on": september, "ends_on": date(september.year + 1, 9, 30)},
+        initial={
+            # 002 附3 §二(一): in principle from September to September of the next year.
+            "starts_on": september,
+            "ends_on": date(september.year + 1, 9, 30),
+            "project_name": _("%(enterprise)s digital transformation project")
+            % {"enterprise": enterprise.organization.name},
+            "bank_account_name": enterprise.organization.name,
+        },
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        data["schedule"] = [
-            {
-                "period": p.split("|", 1)[0].strip(),
-                "work": p.split("|", 1)[1].strip() if "|" in p else "",
-            }
-            for p in data["schedule"].splitlines()
-            if p.strip()
-        ]
         try:
             transformation_services.task_book_create(
                 visibility=request.visibility.resolve(),

@@ -31,6 +31,12 @@ def numbered(number: Any, title: Any) -> str:
     """ "一、标题" in Chinese, "一. Title" in English; just the title when there is no number."""
     if not number:
         return format_html("{}", title)
+    if str(number) == "附":  # a plan's one annex: "附：实施方案主要数据表" (002 附1)
+        return format_html(pgettext("the annex", "{number}: {title}"), number=number, title=title)
+    if str(number).startswith("附"):  # "附1 实施方案细分行业情况表" (003 附件), not "附1、"
+        return format_html(
+            pgettext("numbered annex", "{number} {title}"), number=number, title=title
+        )
     return format_html(pgettext("numbered part", "{number}. {title}"), number=number, title=title)
 
 

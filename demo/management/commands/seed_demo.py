@@ -3,7 +3,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from demo.dashboard import build_demo_dashboard
-from demo.world import DEMO_PASSWORD, PERSONAS, build_demo_calls, build_demo_pilot, build_world
+from demo.world import (
+    DEMO_PASSWORD,
+    PERSONAS,
+    build_demo_calls,
+    build_demo_pilot,
+    build_demo_task_book,
+    build_world,
+)
 from portal.models import User
 from portal.scoping import scopes_disabled
 
@@ -33,6 +40,7 @@ class Command(BaseCommand):
                     build_demo_calls(world)
                     build_demo_pilot(world)
                     build_demo_dashboard(world)
+                    build_demo_task_book(world)
                 self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
         for persona in PERSONAS:
