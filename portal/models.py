@@ -237,15 +237,34 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {target}"
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Audit records are never changed or deleted through the application (GB/T 22239-2019
+    8.1.4.3 c: protect audit records from unexpected deletion, modification or overwriting).
+    Only the retention archive (portal.audit_chain) removes rows, with the raw delete it
+    documents; PostgreSQL enforces the same with a trigger (migration 0014)."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("audit records are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("audit records are append-only")
+
+
+class AuditEventManager(VisibleManager.from_queryset(AppendOnlyQuerySet)):  # type: ignore[misc]
+    pass
+
+
 class AuditEvent(models.Model):
-    """Append-only security and business audit trail (等保 2.0 安全审计)."""
+    """Append-only security and business audit trail (等保 2.0 安全审计), hash-chained: each
+    record carries the hash of the one before it and of its own content (portal.audit_chain)."""
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", _("success")
         FAILURE = "failure", _("failure")
         DENIED = "denied", _("denied")
 
-    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    # Set by portal.audit_chain when the record is appended, inside the chain's lock.
+    at = models.DateTimeField(_("time"), default=timezone.now, editable=False, db_index=True)
     actor = models.ForeignKey(
         User,
         verbose_name=_("user"),
@@ -269,8 +288,12 @@ class AuditEvent(models.Model):
         Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     detail = models.JSONField(_("detail"), default=dict, blank=True)
+    # The chain: the previous record's hash, and this record's hash over that and its content.
+    prev_hash = models.CharField(max_length=64, editable=False, default="")
+    hash = models.CharField(max_length=64, editable=False, default="")
+    hash_algorithm = models.CharField(max_length=8, editable=False, default="")
 
-    objects = VisibleManager()
+    objects = AuditEventManager()
 
     class Meta:
         verbose_name = _("audit event")
@@ -279,6 +302,60 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.outcome}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Invariants, not logic: a record is written once, and only chained (audit.record()).
+        if not self._state.adding:
+            raise PermissionError("audit records are append-only")
+        if not self.hash:
+            raise ValueError("append audit records through portal.audit.record()")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("audit records are append-only")
+
+
+class AuditChainHead(models.Model):
+    """The chain's one head row: its lock serializes appends, so concurrent writers never fork
+    the chain, and its hash lets the check notice records cut off the end."""
+
+    last_event_id = models.BigIntegerField(null=True, blank=True)
+    last_hash = models.CharField(max_length=64)
+    appended = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"audit chain head {self.last_event_id}: {self.last_hash[:12]}"
+
+
+def audit_archive_path(instance: "AuditArchive", filename: str) -> str:
+    return f"audit-archive/{filename}"
+
+
+class AuditArchive(models.Model):
+    """Audit records past the retention period, moved to a compressed file in storage.
+
+    ``last_hash`` is the anchor the remaining chain continues from; ``prev_hash`` links the
+    archive to the one before it, so archives and table together verify end to end."""
+
+    created_at = models.DateTimeField(_("archived at"), auto_now_add=True)
+    file = models.FileField(upload_to=audit_archive_path, max_length=255)
+    first_event_id = models.BigIntegerField()
+    last_event_id = models.BigIntegerField()
+    event_count = models.PositiveIntegerField()
+    oldest_at = models.DateTimeField()
+    newest_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64)
+    last_hash = models.CharField(max_length=64)
+    file_digest = models.CharField(max_length=64)
+    digest_algorithm = models.CharField(max_length=8)
+
+    class Meta:
+        verbose_name = _("audit archive")
+        verbose_name_plural = _("audit archives")
+        ordering = ["-last_event_id"]
+
+    def __str__(self) -> str:
+        return f"audit archive {self.first_event_id}-{self.last_event_id}"
 
 
 class WorkerHeartbeat(models.Model):
