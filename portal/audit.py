@@ -199,5 +199,8 @@ register_actions(
         "exported": _("table exported"),
         "export_requested": _("export requested"),
         "export_written": _("export written"),
+        "file_downloaded": _("private file downloaded"),
+        "personal_data_revealed": _("personal data shown unmasked"),
+        "personal_data_viewed": _("own personal data viewed"),
     }
 )

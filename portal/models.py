@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .crypto import lookup_hash
+from .fields import EncryptedCharField, EncryptedEmailField
 from .scoping import VisibleManager
 
 
@@ -17,7 +19,9 @@ class User(AbstractUser):
     """A person. What they may do comes from their memberships, never from request data."""
 
     full_name = models.CharField(_("full name"), max_length=100, blank=True)
-    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    # Personal information, encrypted at rest (portal.personal_data); found by its keyed hash.
+    phone = EncryptedCharField(_("mobile phone"), max_length=20, blank=True)
+    phone_lookup = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
     # Set on an account created for someone else with a one-time password (portal.members).
     must_change_password = models.BooleanField(
         _("must change password at next login"), default=False
@@ -29,6 +33,19 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Invariant: the keyed hash always follows the phone it indexes.
+        self.phone_lookup = phone_lookup_hash(self.phone) if self.phone else ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "phone" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "phone_lookup"}
+        super().save(*args, **kwargs)
+
+
+def phone_lookup_hash(phone: str) -> str:
+    """The keyed hash a user is found by from their mobile phone (portal.members)."""
+    return lookup_hash(phone, context="portal.user.phone")
 
 
 class Bureau(models.Model):
@@ -120,8 +137,9 @@ class Organization(models.Model):
     address = models.CharField(_("address"), max_length=255, blank=True)
     legal_representative = models.CharField(_("legal representative"), max_length=50, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
-    contact_email = models.EmailField(_("contact email"), blank=True)
+    # The contact person's phone and email: personal information, encrypted at rest.
+    contact_phone = EncryptedCharField(_("contact phone"), max_length=30, blank=True)
+    contact_email = EncryptedEmailField(_("contact email"), blank=True)
     seal = models.FileField(
         _("seal"),
         upload_to=seal_path,
