@@ -67,7 +67,9 @@ def may_reveal(
     return bureau_id is not None and bureau_id in visibility.manager_bureau_ids
 
 
-def audit_reveal(*, where: str, subject: Any = None, count: int = 1) -> None:
+def audit_reveal(
+    *, where: str, subject: Any = None, count: int = 1, actor_id: int | None = None
+) -> None:
     """One audit record per page or export that showed personal data unmasked."""
     from . import audit
     from .models import AuditEvent
@@ -75,7 +77,29 @@ def audit_reveal(*, where: str, subject: Any = None, count: int = 1) -> None:
     audit.record(
         action="personal_data_revealed",
         outcome=AuditEvent.Outcome.SUCCESS,
+        actor_id=actor_id,
         object_type=subject._meta.label_lower if subject is not None else "",
         object_id=str(subject.pk) if subject is not None else "",
         detail={"where": where, "count": count},
     )
+
+
+# --- what the portal holds about a person (PIPL Art. 44/45: the right to know and to copy) ------
+# Each app registers what it keeps about a person: a title and a function of the user giving
+# (label, value) rows, read in the person's own scope. The core lists its own in the view.
+HoldingRows = list[tuple[Any, Any]]
+HOLDINGS: list[tuple[Any, Any]] = []
+
+
+def register_holding(title: Any, rows: Any) -> None:
+    HOLDINGS.append((title, rows))
+
+
+def holdings(user: Any) -> list[tuple[Any, HoldingRows]]:
+    """The registered sections that hold something about ``user``."""
+    sections = []
+    for title, rows in HOLDINGS:
+        found = rows(user)
+        if found:
+            sections.append((title, found))
+    return sections

@@ -5,7 +5,16 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from . import api, document_views, export_views, import_views, inbox_views, member_views, views
+from . import (
+    api,
+    document_views,
+    export_views,
+    import_views,
+    inbox_views,
+    member_views,
+    my_data_views,
+    views,
+)
 from .forms import LoginForm
 
 router = SimpleRouter()
@@ -22,6 +31,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password-change"),
+    path("accounts/my-data/", my_data_views.my_data, name="my-data"),
     path("register/", views.register, name="register"),
     path("organizations/", views.organization_list, name="organization-list"),
     path(

@@ -83,7 +83,7 @@ def test_old_ciphertexts_decrypt_after_the_suite_or_the_key_changes(settings):
 
 
 def test_the_sm3_hmac_agrees_with_the_openssl_one(settings):
-    key, message = b"k" * 32, "13800138000".encode()
+    key, message = b"k" * 32, b"13800138000"
     ours = std_hmac.new(key, message, crypto._sm3_for_hmac).hexdigest()
     reference = crypto_hmac.HMAC(key, hashes.SM3())
     reference.update(message)
