@@ -263,12 +263,12 @@ def archive_expired(*, now: datetime | None = None, limit: int = 100_000) -> Aud
 
 
 def _delete_archived(first_id: int, last_id: int) -> None:
+    # Raw SQL: the model refuses deletes in the application; this is the archive's own path,
+    # run only after the rows are written to the archive file in this transaction.
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The append-only trigger lets this one transaction delete (migration 0014).
             cursor.execute("SET LOCAL portal.audit_archiving = 'on'")
-        # Raw SQL: the model refuses deletes in the application; this is the archive's own path,
-        # run only after the rows are written to the archive file in this transaction.
         cursor.execute(
             "DELETE FROM portal_auditevent WHERE id BETWEEN %s AND %s", [first_id, last_id]
         )

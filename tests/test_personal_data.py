@@ -156,3 +156,25 @@ def test_downloading_a_private_file_is_audited(world, settings, tmp_path):
     event = AuditEvent._base_manager.get(action="file_downloaded")
     assert event.object_type == "portal.organization" and event.object_id == str(organization.pk)
     assert event.detail == {"file": "seal.png", "field": "seal"}
+
+
+def test_rotating_the_key_re_encrypts_and_keeps_users_findable(contact, settings):
+    from django.core.management import call_command
+
+    user = User.objects.create_user(username="rotated", password="x", phone=PHONE)
+    before = _raw("portal_user", "phone", user.pk)
+    settings.PORTAL_DATA_KEYS = {
+        **settings.PORTAL_DATA_KEYS,
+        "k2": "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI=",
+    }
+    settings.PORTAL_DATA_KEY_ID = "k2"
+    settings.PORTAL_CRYPTO = "national"
+    call_command("reencrypt_personal_data")
+    after = _raw("portal_user", "phone", user.pk)
+    assert before.split(":")[1:3] == ["aes256gcm", "0"] and after.split(":")[1:3] == [
+        "sm4gcm",
+        "k2",
+    ]
+    assert _raw("portal_organization", "contact_phone", contact.pk).split(":")[2] == "k2"
+    assert User.objects.get(pk=user.pk).phone == PHONE
+    assert User.objects.get(phone_lookup=crypto.lookup_hash(PHONE, context="portal.user.phone"))
