@@ -178,3 +178,9 @@ def test_rotating_the_key_re_encrypts_and_keeps_users_findable(contact, settings
     assert _raw("portal_organization", "contact_phone", contact.pk).split(":")[2] == "k2"
     assert User.objects.get(pk=user.pk).phone == PHONE
     assert User.objects.get(phone_lookup=crypto.lookup_hash(PHONE, context="portal.user.phone"))
+
+
+def test_the_api_masks_the_contact_phone(client, world, contact):
+    client.force_login(world.jm_manager)
+    data = client.get(f"/api/v1/organizations/{contact.pk}/").json()
+    assert data["contact_phone"] == MASKED
