@@ -15,6 +15,7 @@ user, bureau or organization sets them to NULL (the only UPDATE the PostgreSQL t
 and the record keeps who acted in ``username``, which is hashed.
 """
 
+import calendar
 import gzip
 import io
 import ipaddress
@@ -24,7 +25,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
@@ -195,7 +195,16 @@ def retention_months() -> int:
 
 def retention_cutoff(now: datetime | None = None) -> datetime:
     """Records before this moment may be archived: whole calendar months back from now."""
-    return (now or timezone.now()) - relativedelta(months=retention_months())
+    return months_before(now or timezone.now(), retention_months())
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time ``months`` calendar months earlier (the month's last day when the
+    day does not exist then: 31 August less 6 months is 28 or 29 February)."""
+    years, month_index = divmod(moment.month - 1 - months, 12)
+    year, month = moment.year + years, month_index + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
 
 
 def _archived_rows(data: bytes) -> Iterator[dict[str, Any]]:

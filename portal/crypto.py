@@ -18,7 +18,7 @@ import base64
 import hashlib
 import hmac
 import os
-from typing import Literal
+from typing import Any, Literal
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -167,7 +167,7 @@ def lookup_hash(value: str, *, context: str) -> str:
     the key means recomputing these (``reencrypt_personal_data`` does)."""
     name = hash_name()
     key = _subkey(current_key_id(), f"lookup:{context}", 32)
-    digestmod = hashlib.sha256 if name == "sha256" else _sm3_for_hmac
+    digestmod: Any = hashlib.sha256 if name == "sha256" else _sm3_for_hmac
     return hmac.new(key, value.strip().lower().encode(), digestmod).hexdigest()
 
 

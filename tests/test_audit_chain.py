@@ -2,7 +2,7 @@
 tampering below the application is found by the chain check; records past the retention period
 move to an archive file that still verifies."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -155,6 +155,10 @@ def test_retention_is_never_shorter_than_six_months(settings):
     assert check_security_settings() == []
     now = timezone.now()
     assert audit_chain.retention_cutoff(now).year == now.year - 3
+    august_31 = datetime(2026, 8, 31, 9, 30, tzinfo=UTC)
+    assert audit_chain.months_before(august_31, 6) == datetime(2026, 2, 28, 9, 30, tzinfo=UTC)
+    assert audit_chain.months_before(august_31, 36) == datetime(2023, 8, 31, 9, 30, tzinfo=UTC)
+    assert audit_chain.months_before(august_31, 8) == datetime(2025, 12, 31, 9, 30, tzinfo=UTC)
 
 
 def test_the_national_suite_chains_with_sm3_and_old_records_still_verify(settings):
