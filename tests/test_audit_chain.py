@@ -178,3 +178,32 @@ def test_a_request_records_who_acted_by_name(client, world):
     client.post("/accounts/logout/")
     event = AuditEvent._base_manager.filter(action="logout").latest("pk")
     assert event.username == "jm_admin" and event.ip_address == "127.0.0.1"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_never_fork_the_chain():
+    import threading
+
+    from django.db import connections
+
+    errors: list[Exception] = []
+
+    def write(name: str) -> None:
+        try:
+            for number in range(15):
+                with transaction.atomic():
+                    _record(username=f"{name}-{number}")
+        except Exception as error:  # reported below, a thread cannot fail the test itself
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(f"w{i}",)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    events = _events()
+    assert len(events) == 45 and len({event.prev_hash for event in events}) == 45
+    assert audit_chain.verify_chain().intact
