@@ -60,3 +60,7 @@ class EvaluationConfig(AppConfig):
         from .performance_outcomes import removed_unit_refusal
 
         register_eligibility_check(removed_unit_refusal)
+        # What the portal holds about a person: an expert's employer and specialty.
+        from portal import personal_data
+
+        personal_data.register_holding(_("Expert profile"), experts.profile_rows)

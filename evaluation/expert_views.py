@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal import members
+from portal import members, personal_data
 from portal.member_views import person_added
 from portal.models import BUREAU_ROLES, Bureau, Membership, Role
 from portal.params import int_param
@@ -47,13 +47,19 @@ def expert_pool(request: HttpRequest) -> HttpResponse:
     chosen = int_param(request.GET, "bureau")
     bureau = next((b for b in bureaus if b.pk == chosen), bureaus[0])
     visibility = request.visibility
+    page = paginate(request, experts.pool(bureau))
+    # Experts' phones and emails: the pool's bureau managers reach them; others see them masked.
+    reveal = personal_data.may_reveal(visibility, bureau_id=bureau.pk)
+    if reveal and len(page.object_list):
+        personal_data.audit_reveal(where="expert_pool", subject=bureau, count=len(page.object_list))
     return render(
         request,
         "evaluation/expert_pool.html",
         {
             "bureaus": bureaus,
             "bureau": bureau,
-            "page": paginate(request, experts.pool(bureau)),
+            "page": page,
+            "reveal": reveal,
             "can_keep": visibility.is_operator or bureau.pk in visibility.bureau_ids_with(KEEPERS),
             "form": ExpertAddForm(),
         },

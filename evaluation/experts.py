@@ -173,3 +173,15 @@ class ExpertImporter(imports.Importer):
         "one is created with a one-time password, shown once after the import, which the expert "
         "changes at first login."
     )
+
+
+def profile_rows(user: Any) -> list[tuple[Any, Any]]:
+    """An expert's own profile, for the "what the portal holds about me" page."""
+    profile = ExpertProfile.objects.filter(user=user).first()
+    if profile is None:
+        return []
+    return [
+        (_("Employer"), profile.employer_name),
+        (_("Employer's unified social credit code"), profile.employer_uscc),
+        (_("Specialty"), profile.specialty),
+    ]

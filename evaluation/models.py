@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from applications.models import Application, Call
+from portal.fields import EncryptedCharField
 from portal.models import Bureau
 from portal.scoping import VisibleManager
 
@@ -255,7 +256,8 @@ class Objection(models.Model):
         PublicityEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="objections"
     )
     name = models.CharField(_("your name"), max_length=100)
-    contact = models.CharField(_("phone or email"), max_length=100)
+    # Personal information, encrypted at rest (portal.personal_data).
+    contact = EncryptedCharField(_("phone or email"), max_length=100)
     text = models.TextField(_("objection"))
     submitted_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from applications.models import Application, Call
+from portal import personal_data
 from portal.models import BUREAU_ROLES, Role
 from portal.params import int_param, text_param
 from portal.views import paginate
@@ -469,6 +470,11 @@ def publicity_detail(request: HttpRequest, publicity_pk: int) -> HttpResponse:
                 request, _("Your objection is received. The bureau will look into it.")
             )
             return redirect("publicity-detail", publicity_pk=publicity.pk)
+    objections = list(publicity.objections.select_related("entry")) if staff else []
+    # Objectors' contacts: shown to the call's bureau managers, masked for reviewers (and audited).
+    reveal = personal_data.may_reveal(request.visibility, bureau_id=publicity.call.bureau_id)
+    if reveal and objections:
+        personal_data.audit_reveal(where="objections", subject=publicity, count=len(objections))
     return render(
         request,
         "evaluation/publicity_detail.html",
@@ -477,7 +483,8 @@ def publicity_detail(request: HttpRequest, publicity_pk: int) -> HttpResponse:
             "entries": publicity.entries.all(),
             "running": running,
             "staff": staff,
-            "objections": publicity.objections.select_related("entry") if staff else [],
+            "objections": objections,
+            "reveal": reveal,
             "form_errors": form_errors,
             "posted": request.POST if form_errors else {},
             "is_manager": request.user.is_authenticated

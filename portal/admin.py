@@ -21,7 +21,7 @@ class UserAdmin(BaseUserAdmin):
         (_("Profile"), {"fields": ("full_name", "phone", "must_change_password")}),
     )
     list_display = ("username", "full_name", "email", "is_active", "last_login")
-    search_fields = ("username", "full_name", "email", "phone")
+    search_fields = ("username", "full_name", "email")  # the phone is encrypted
     actions = ["reset_second_factor"]
 
     @admin.action(description=_("Reset the second factor (the user enrols again; sessions end)"))

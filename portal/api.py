@@ -1,13 +1,13 @@
 """REST API (v1). Same visibility as the pages: querysets run inside the request's scope."""
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from . import selectors
+from . import personal_data, selectors
 from .models import Organization
 from .params import text_param
 from .visibility import visible_or_404
@@ -15,6 +15,13 @@ from .visibility import visible_or_404
 
 class OrganizationSerializer(serializers.ModelSerializer):
     home_bureau = serializers.CharField(source="home_bureau.name", read_only=True)
+    # Personal information: the API masks it for everyone; the page reveals it to those who
+    # need it, audited (portal.personal_data).
+    contact_phone = serializers.SerializerMethodField()
+
+    @extend_schema_field(str)
+    def get_contact_phone(self, organization: Organization) -> str:
+        return personal_data.mask_phone(organization.contact_phone)
 
     class Meta:
         model = Organization

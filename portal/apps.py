@@ -1,4 +1,8 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.conf import settings
+from django.core.checks import Error, register
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,3 +19,22 @@ class PortalConfig(AppConfig):
 
         audit.connect_signals()
         account_sessions.connect_signals()
+        register(check_security_settings)
+
+
+def check_security_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Audit retention below the legal minimum or an unknown crypto suite stop the portal."""
+    errors = []
+    minimum = settings.PORTAL_AUDIT_RETENTION_MINIMUM_MONTHS
+    if settings.PORTAL_AUDIT_RETENTION_MONTHS < minimum:
+        errors.append(
+            Error(
+                f"PORTAL_AUDIT_RETENTION_MONTHS must be at least {minimum} (GB/T 22239-2019).",
+                id="portal.E001",
+            )
+        )
+    if settings.PORTAL_CRYPTO not in ("international", "national"):
+        errors.append(
+            Error('PORTAL_CRYPTO must be "international" or "national".', id="portal.E002")
+        )
+    return errors

@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.utils.translation import gettext_lazy as _
 
+from . import audit_chain
 from .models import AuditEvent, Bureau, Organization
 
 
@@ -20,6 +21,7 @@ class RequestContext:
     user_id: int | None
     ip_address: str | None
     path: str
+    username: str = ""
 
 
 _request_context: ContextVar[RequestContext | None] = ContextVar("audit_request", default=None)
@@ -37,6 +39,7 @@ def bind_request(request: Any) -> Any:
         user_id=user.pk if user is not None and user.is_authenticated else None,
         ip_address=client_ip(request),
         path=request.path[:255],
+        username=user.get_username() if user is not None and user.is_authenticated else "",
     )
     return _request_context.set(context)
 
@@ -75,6 +78,8 @@ def record(
     ip_address = client_ip(request) if request is not None else None
     path = request.path[:255] if request is not None else ""
     if context is not None:
+        if actor_id is None or actor_id == context.user_id:
+            username = username or context.username
         actor_id = actor_id if actor_id is not None else context.user_id
         ip_address = ip_address or context.ip_address
         path = path or context.path
@@ -91,8 +96,8 @@ def record(
         organization=organization,
         detail=detail or {},
     )
-    event.save()
-    return event
+    # Chained and appended under the chain's lock (portal.audit_chain).
+    return audit_chain.append(event)
 
 
 def record_for(
@@ -110,6 +115,7 @@ def record_for(
         action=action,
         outcome=outcome,
         actor_id=getattr(actor, "pk", None),
+        username=actor.get_username() if hasattr(actor, "get_username") else "",
         bureau=bureau,
         organization=organization,
         object_type=subject._meta.label_lower,
@@ -201,5 +207,8 @@ register_actions(
         "two_factor_reset": _("second factor reset by an operator"),
         "recovery_codes_generated": _("recovery codes generated"),
         "session_ended": _("sessions ended"),
+        "file_downloaded": _("private file downloaded"),
+        "personal_data_revealed": _("personal data shown unmasked"),
+        "personal_data_viewed": _("own personal data viewed"),
     }
 )

@@ -24,7 +24,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import storage, visibility
+from . import crypto, storage, visibility
 from .documents import Rendered, verification_code
 from .models import Bureau, DocumentBundle, Organization
 from .scoping import scopes_disabled, visibility_scope
@@ -184,7 +184,8 @@ def bundle_render(bundle_id: int) -> bool:
                 return False  # the source changed while rendering: the newer request renders it
             old = bundle.file.name if bundle.file else ""
             bundle.file.save(f"{bundle.kind}.pdf", ContentFile(rendered.pdf), save=False)
-            bundle.sha256 = hashlib.sha256(rendered.pdf).hexdigest()
+            # SHA-256 or SM3 by PORTAL_CRYPTO (GB/T 39786-2021); the column keeps its name.
+            bundle.sha256 = crypto.digest_hex(rendered.pdf)
             bundle.pages, bundle.status, bundle.progress, bundle.rendered_at = (
                 rendered.pages,
                 DocumentBundle.Status.DONE,
@@ -224,10 +225,12 @@ def bundle_verify(code: str, upload: IO[bytes] | None = None) -> Verification:
         return Verification(found=False)
     matches = None
     if upload is not None:
-        digest = hashlib.sha256()
+        # Either suite's digest: a document stamped before the setting changed still verifies.
+        digests = [crypto.Digest("sha256"), crypto.Digest("sm3")]
         for chunk in iter(lambda: upload.read(1 << 20), b""):
-            digest.update(chunk)
-        matches = digest.hexdigest() == bundle.sha256
+            for digest in digests:
+                digest.update(chunk)
+        matches = bundle.sha256 in {digest.hexdigest() for digest in digests}
     return Verification(
         found=True,
         kind=bundle.kind,

@@ -58,6 +58,8 @@ class Exporter:
     column_widths: ClassVar[Sequence[int]] = ()
     # Wrap long text in body cells (official tables with paragraphs in their cells).
     wrap_text: ClassVar[bool] = False
+    # Also printed as a PDF by the generic export view (``format=pdf``, portal.table_pdf).
+    printable: ClassVar[bool] = False
 
     # --- list exporters ---------------------------------------------------------------------------
     @classmethod

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import audit, deadlines, exporters, selectors
+from . import audit, deadlines, exporters, personal_data, selectors
 from .models import AuditEvent, Deadline, Organization, Reminder, Role
 from .params import date_param, int_param, text_param
 
@@ -132,16 +132,20 @@ class OrganizationListExporter(exporters.Exporter):
     verbose_name = gettext_lazy("Organizations")
     listable = True
     column_widths = (40, 22, 16, 16, 16, 16)
+    printable = True
 
-    def __init__(self, *, rows: QuerySet[Organization]) -> None:
+    def __init__(self, *, rows: QuerySet[Organization], visibility: Any = None) -> None:
         self.rows = rows
+        # The contact's phone is shown to those who need it (portal.personal_data), else masked.
+        self.visibility = visibility
 
     @classmethod
     def from_params(cls, *, visibility: Any, params: Mapping[str, str]) -> "exporters.Exporter":
         return cls(
             rows=selectors.organization_list(
                 search=text_param(params, "q"), bureau_id=int_param(params, "bureau")
-            )
+            ),
+            visibility=visibility,
         )
 
     def count(self) -> int:
@@ -164,15 +168,30 @@ class OrganizationListExporter(exporters.Exporter):
         ]
 
     def iterate_list(self) -> Iterable[Sequence[Any]]:
+        revealed = 0
         for organization in self.rows.iterator(chunk_size=CHUNK):
+            reveal = personal_data.may_reveal(
+                self.visibility,
+                organization_id=organization.pk,
+                bureau_id=organization.home_bureau_id,
+            )
+            revealed += bool(reveal and organization.contact_phone)
             yield [
                 organization.name,
                 organization.uscc,
                 organization.get_kind_display(),
                 organization.home_bureau.region_name,
                 organization.contact_name,
-                organization.contact_phone,
+                organization.contact_phone
+                if reveal
+                else personal_data.mask_phone(organization.contact_phone),
             ]
+        if revealed:
+            personal_data.audit_reveal(
+                where=f"export:{self.identifier}",
+                count=revealed,
+                actor_id=getattr(self.visibility, "user_id", None),
+            )
 
 
 @exporters.register

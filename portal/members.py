@@ -16,7 +16,15 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from . import audit
-from .models import ORGANIZATION_ROLES, Bureau, Membership, Organization, Role, User
+from .models import (
+    ORGANIZATION_ROLES,
+    Bureau,
+    Membership,
+    Organization,
+    Role,
+    User,
+    phone_lookup_hash,
+)
 from .visibility import Visibility
 
 # No look-alike characters: the password is read off a screen and typed once.
@@ -39,7 +47,9 @@ def user_find(identifier: str) -> User | None:
         return None
     matches = list(
         User.objects.filter(
-            Q(username=identifier) | Q(email__iexact=identifier) | Q(phone=identifier),
+            Q(username=identifier)
+            | Q(email__iexact=identifier)
+            | Q(phone_lookup=phone_lookup_hash(identifier)),
             is_active=True,
         )[:2]
     )

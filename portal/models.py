@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .crypto import lookup_hash
+from .fields import EncryptedCharField, EncryptedEmailField
 from .scoping import VisibleManager
 
 
@@ -17,7 +19,9 @@ class User(AbstractUser):
     """A person. What they may do comes from their memberships, never from request data."""
 
     full_name = models.CharField(_("full name"), max_length=100, blank=True)
-    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    # Personal information, encrypted at rest (portal.personal_data); found by its keyed hash.
+    phone = EncryptedCharField(_("mobile phone"), max_length=20, blank=True)
+    phone_lookup = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
     # Set on an account created for someone else with a one-time password (portal.members).
     must_change_password = models.BooleanField(
         _("must change password at next login"), default=False
@@ -29,6 +33,19 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Invariant: the keyed hash always follows the phone it indexes.
+        self.phone_lookup = phone_lookup_hash(self.phone) if self.phone else ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "phone" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "phone_lookup"}
+        super().save(*args, **kwargs)
+
+
+def phone_lookup_hash(phone: str) -> str:
+    """The keyed hash a user is found by from their mobile phone (portal.members)."""
+    return lookup_hash(phone, context="portal.user.phone")
 
 
 class Bureau(models.Model):
@@ -120,8 +137,9 @@ class Organization(models.Model):
     address = models.CharField(_("address"), max_length=255, blank=True)
     legal_representative = models.CharField(_("legal representative"), max_length=50, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
-    contact_email = models.EmailField(_("contact email"), blank=True)
+    # The contact person's phone and email: personal information, encrypted at rest.
+    contact_phone = EncryptedCharField(_("contact phone"), max_length=30, blank=True)
+    contact_email = EncryptedEmailField(_("contact email"), blank=True)
     seal = models.FileField(
         _("seal"),
         upload_to=seal_path,
@@ -237,15 +255,34 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {target}"
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Audit records are never changed or deleted through the application (GB/T 22239-2019
+    8.1.4.3 c: protect audit records from unexpected deletion, modification or overwriting).
+    Only the retention archive (portal.audit_chain) removes rows, with the raw delete it
+    documents; PostgreSQL enforces the same with a trigger (migration 0014)."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("audit records are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("audit records are append-only")
+
+
+class AuditEventManager(VisibleManager.from_queryset(AppendOnlyQuerySet)):  # type: ignore[misc]
+    pass
+
+
 class AuditEvent(models.Model):
-    """Append-only security and business audit trail (等保 2.0 安全审计)."""
+    """Append-only security and business audit trail (等保 2.0 安全审计), hash-chained: each
+    record carries the hash of the one before it and of its own content (portal.audit_chain)."""
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", _("success")
         FAILURE = "failure", _("failure")
         DENIED = "denied", _("denied")
 
-    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    # Set by portal.audit_chain when the record is appended, inside the chain's lock.
+    at = models.DateTimeField(_("time"), default=timezone.now, editable=False, db_index=True)
     actor = models.ForeignKey(
         User,
         verbose_name=_("user"),
@@ -269,8 +306,12 @@ class AuditEvent(models.Model):
         Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     detail = models.JSONField(_("detail"), default=dict, blank=True)
+    # The chain: the previous record's hash, and this record's hash over that and its content.
+    prev_hash = models.CharField(max_length=64, editable=False, default="")
+    hash = models.CharField(max_length=64, editable=False, default="")
+    hash_algorithm = models.CharField(max_length=8, editable=False, default="")
 
-    objects = VisibleManager()
+    objects = AuditEventManager()
 
     class Meta:
         verbose_name = _("audit event")
@@ -279,6 +320,60 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.outcome}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Invariants, not logic: a record is written once, and only chained (audit.record()).
+        if not self._state.adding:
+            raise PermissionError("audit records are append-only")
+        if not self.hash:
+            raise ValueError("append audit records through portal.audit.record()")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("audit records are append-only")
+
+
+class AuditChainHead(models.Model):
+    """The chain's one head row: its lock serializes appends, so concurrent writers never fork
+    the chain, and its hash lets the check notice records cut off the end."""
+
+    last_event_id = models.BigIntegerField(null=True, blank=True)
+    last_hash = models.CharField(max_length=64)
+    appended = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"audit chain head {self.last_event_id}: {self.last_hash[:12]}"
+
+
+def audit_archive_path(instance: "AuditArchive", filename: str) -> str:
+    return f"audit-archive/{filename}"
+
+
+class AuditArchive(models.Model):
+    """Audit records past the retention period, moved to a compressed file in storage.
+
+    ``last_hash`` is the anchor the remaining chain continues from; ``prev_hash`` links the
+    archive to the one before it, so archives and table together verify end to end."""
+
+    created_at = models.DateTimeField(_("archived at"), auto_now_add=True)
+    file = models.FileField(upload_to=audit_archive_path, max_length=255)
+    first_event_id = models.BigIntegerField()
+    last_event_id = models.BigIntegerField()
+    event_count = models.PositiveIntegerField()
+    oldest_at = models.DateTimeField()
+    newest_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64)
+    last_hash = models.CharField(max_length=64)
+    file_digest = models.CharField(max_length=64)
+    digest_algorithm = models.CharField(max_length=8)
+
+    class Meta:
+        verbose_name = _("audit archive")
+        verbose_name_plural = _("audit archives")
+        ordering = ["-last_event_id"]
+
+    def __str__(self) -> str:
+        return f"audit archive {self.first_event_id}-{self.last_event_id}"
 
 
 class WorkerHeartbeat(models.Model):

@@ -11,8 +11,10 @@ from .models import (
     AuditEvent,
     Bureau,
     Membership,
+    Notification,
     Organization,
     Role,
+    User,
     WorkerHeartbeat,
 )
 
@@ -56,6 +58,28 @@ def audit_events(
     if until:
         qs = qs.filter(at__date__lte=until)
     return qs
+
+
+def own_memberships(user: User) -> QuerySet[Membership]:
+    """A person's own roles (their scope always shows their own memberships)."""
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("organization", "bureau")
+        .order_by("role", "pk")
+    )
+
+
+def own_organizations(user: User) -> QuerySet[Organization]:
+    return Organization.objects.filter(memberships__user=user).distinct().order_by("name")
+
+
+def own_audit_events(user: User) -> QuerySet[AuditEvent]:
+    """What the person did, newest first: their scope shows every record they are the actor of."""
+    return AuditEvent.objects.filter(actor=user).order_by("-at", "-pk")
+
+
+def own_notification_count(user: User) -> int:
+    return Notification.objects.filter(user=user).count()
 
 
 def latest_heartbeat() -> WorkerHeartbeat | None:

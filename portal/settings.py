@@ -5,6 +5,8 @@ With no environment at all the portal runs as the embedded first-run setup: SQLi
 sets ``DJANGO_DEBUG=0`` and the variables listed in README.md.
 """
 
+import base64
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -289,6 +291,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.resume_stalled_jobs",
         "schedule": float(os.environ.get("PORTAL_RESUME_SECONDS", "60")),
     },
+    "archive-audit-records": {
+        "task": "portal.tasks.archive_audit_records",
+        "schedule": float(os.environ.get("PORTAL_AUDIT_ARCHIVE_SECONDS", str(24 * 3600))),
+    },
     "run-due-actions": {
         "task": "portal.tasks.run_deadline_actions",
         "schedule": float(os.environ.get("PORTAL_REMINDER_SECONDS", "60")),
@@ -345,3 +351,26 @@ LOGGING = {
 # Portal-specific knobs.
 PORTAL_NAME = _("SME Digital Transformation Pilot Portal")
 PORTAL_HEARTBEAT_STALE_AFTER = timedelta(minutes=5)
+
+# Security of stored data (issue 14; GB/T 22239-2019 level 3, GB/T 39786-2021).
+# "international": SHA-256 and AES-256-GCM; "national": SM3 and SM4-GCM (portal.crypto).
+PORTAL_CRYPTO = os.environ.get("PORTAL_CRYPTO", "international")
+
+
+def _data_keys() -> dict[str, str]:
+    """``PORTAL_DATA_KEYS=id:base64,id:base64`` (32 random bytes each). Without it, key "0" is
+    derived from the secret key: production should set its own, so that changing the secret key
+    never makes personal data unreadable (docs/decisions.md)."""
+    configured = env_list("PORTAL_DATA_KEYS")
+    if configured:
+        return dict(item.split(":", 1) for item in configured)
+    derived = hashlib.sha256(f"portal-data-key:{SECRET_KEY}".encode()).digest()
+    return {"0": base64.b64encode(derived).decode()}
+
+
+PORTAL_DATA_KEYS = _data_keys()
+PORTAL_DATA_KEY_ID = os.environ.get("PORTAL_DATA_KEY_ID", next(iter(PORTAL_DATA_KEYS)))
+# Audit records are kept this many calendar months before the archive moves them out
+# (GB/T 22239-2019 8.1.4.3 with the Cybersecurity Law Art. 21: at least 6 months).
+PORTAL_AUDIT_RETENTION_MONTHS = int(os.environ.get("PORTAL_AUDIT_RETENTION_MONTHS", "36"))
+PORTAL_AUDIT_RETENTION_MINIMUM_MONTHS = 6

@@ -13,6 +13,7 @@ from . import (
     inbox_views,
     member_views,
     security_views,
+    my_data_views,
     views,
 )
 from .forms import LoginForm
@@ -43,6 +44,7 @@ urlpatterns = [
     ),
     path("accounts/two-factor/", security_views.two_factor_manage, name="two-factor"),
     path("accounts/sessions/", security_views.session_list, name="account-sessions"),
+    path("accounts/my-data/", my_data_views.my_data, name="my-data"),
     path("register/", views.register, name="register"),
     path("organizations/", views.organization_list, name="organization-list"),
     path(

@@ -17,7 +17,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import account_sessions, audit, home_panels, list_exports, members, selectors, services
+from . import (
+    account_sessions,
+    audit,
+    home_panels,
+    list_exports,
+    members,
+    personal_data,
+    selectors,
+    services,
+)
 from .forms import MemberAddForm, OrganizationProfileForm, RegistrationForm
 from .models import AuditEvent, Bureau, Deadline, Organization, Role
 from .params import int_param, text_param
@@ -157,11 +166,20 @@ def organization_detail(request: HttpRequest, organization_pk: int) -> HttpRespo
     organization = visible_or_404(
         Organization.objects.select_related("home_bureau"), pk=organization_pk
     )
+    # The contact's phone and email: for the organization's members and its bureau's managers.
+    reveal = personal_data.may_reveal(
+        request.visibility,
+        organization_id=organization.pk,
+        bureau_id=organization.home_bureau_id,
+    )
+    if reveal and (organization.contact_phone or organization.contact_email):
+        personal_data.audit_reveal(where="organization_detail", subject=organization)
     return render(
         request,
         "portal/organization_detail.html",
         {
             "organization": organization,
+            "reveal": reveal,
             "members": selectors.organization_members(organization),
             "can_edit": request.visibility.is_operator
             or organization.pk in request.visibility.admin_organization_ids,

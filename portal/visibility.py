@@ -112,6 +112,11 @@ class Visibility:
         return _subtree_ids(self.bureau_ids_with(BUREAU_ROLES))
 
     @cached_property
+    def manager_bureau_ids(self) -> frozenset[int]:
+        """Bureaus where the user is a manager or admin, with every bureau below them."""
+        return _subtree_ids(self.bureau_ids_with({Role.BUREAU_MANAGER, Role.BUREAU_ADMIN}))
+
+    @cached_property
     def admin_bureau_ids(self) -> frozenset[int]:
         return _subtree_ids(self.bureau_ids_with({Role.BUREAU_ADMIN}))
 

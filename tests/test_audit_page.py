@@ -5,11 +5,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from portal import audit
-from portal.models import AuditEvent
-from portal.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,14 +27,13 @@ def test_every_audited_action_has_a_label():
 
 
 def test_the_page_shows_translated_actions_and_filters_by_action_user_and_date(client, world):
-    with scopes_disabled():
-        old = AuditEvent.objects.create(
-            action="call_published", outcome="success", actor=world.jm_admin, bureau=world.jm
+    with time_machine.travel(timezone.now() - timedelta(days=10)):
+        audit.record(
+            action="call_published", outcome="success", actor_id=world.jm_admin.pk, bureau=world.jm
         )
-        AuditEvent.objects.filter(pk=old.pk).update(at=timezone.now() - timedelta(days=10))
-        AuditEvent.objects.create(
-            action="call_created", outcome="success", actor=world.jm_manager, bureau=world.jm
-        )
+    audit.record(
+        action="call_created", outcome="success", actor_id=world.jm_manager.pk, bureau=world.jm
+    )
     client.force_login(world.jm_admin)
     page = client.get("/audit/").content.decode()
     assert '<option value="call_published"' in page

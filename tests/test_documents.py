@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from applications import documents
 from applications import services as application_services
-from portal import bundles
+from portal import bundles, crypto
 from portal.documents import html_to_pdf, page_html
 from portal.models import DocumentBundle
 from portal.scoping import scopes_disabled, visibility_scope
@@ -164,6 +164,24 @@ def test_the_same_content_gives_the_same_file_and_the_code_verifies(world, bundl
     assert bundles.bundle_verify(bundle.code, io.BytesIO(bytes(changed))).matches is False
     assert bundles.bundle_verify(bundle.code.lower().replace("-", " ")).found  # forgiving input
     assert not bundles.bundle_verify("AAAA-BBBB-CCCC").found
+
+
+def test_with_the_national_suite_the_stored_digest_is_sm3_and_both_kinds_verify(
+    world, bundle_setup, settings
+):
+    application, bundle = bundle_setup
+    data = Path(bundle.file.path).read_bytes()
+    assert bundle.sha256 == crypto.digest_hex(data, "sha256")
+    settings.PORTAL_CRYPTO = "national"
+    with scopes_disabled():
+        DocumentBundle.objects.filter(pk=bundle.pk).update(status="queued")
+    assert bundles.bundle_render(bundle.pk)
+    with scopes_disabled():
+        bundle.refresh_from_db()
+    data = Path(bundle.file.path).read_bytes()
+    assert bundle.sha256 == crypto.digest_hex(data, "sm3") != crypto.digest_hex(data, "sha256")
+    assert bundles.bundle_verify(bundle.code, io.BytesIO(data)).matches is True
+    assert bundles.bundle_verify(bundle.code, io.BytesIO(data + b" ")).matches is False
 
 
 def test_the_public_verify_page_reveals_no_content(client, world, bundle_setup):

@@ -66,7 +66,8 @@ def test_an_organization_admin_adds_a_new_account_shown_once_with_its_password(c
 
 
 def test_an_existing_account_is_added_by_phone_once_only(client, world):
-    User.objects.filter(pk=world.jh_applicant.pk).update(phone="13700000001")
+    world.jh_applicant.phone = "13700000001"  # saved with its keyed hash (encrypted column)
+    world.jh_applicant.save(update_fields=["phone"])
     client.force_login(world.pj_applicant)
     response = client.post(
         add_url(world.pj_maker), {"identifier": "13700000001", "role": "org_admin"}

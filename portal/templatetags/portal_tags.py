@@ -82,3 +82,25 @@ def unbroken_title(title: Any) -> str:
     return mark_safe(  # noqa: S308 - every part is escaped
         "".join(f'<span style="display: inline-block">{escape(part)}</span>' for part in parts)
     )
+
+
+@register.filter
+def masked_phone(value: str) -> str:
+    """138****8000 (portal.personal_data): personal data in lists and for those without need."""
+    from portal.personal_data import mask_phone
+
+    return mask_phone(value)
+
+
+@register.filter
+def masked_email(value: str) -> str:
+    from portal.personal_data import mask_email
+
+    return mask_email(value)
+
+
+@register.filter
+def masked_contact(value: str) -> str:
+    from portal.personal_data import mask_contact
+
+    return mask_contact(value)
