@@ -12,8 +12,8 @@ from . import (
     import_views,
     inbox_views,
     member_views,
-    security_views,
     my_data_views,
+    security_views,
     views,
 )
 from .forms import LoginForm
