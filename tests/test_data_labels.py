@@ -66,7 +66,11 @@ def test_every_shipped_data_label_has_english(path):
 def test_the_check_reports_a_label_without_english_and_a_chinese_twin():
     definition = {
         "sections": [
-            {"title": "基本情况", "title_en": "Basic information", "fields": [{"label": "企业名称"}]},
+            {
+                "title": "基本情况",
+                "title_en": "Basic information",
+                "fields": [{"label": "企业名称"}],
+            },
             {"title": "改造前", "title_en": "改造前"},
             {"label": "说明", "label_en": "Explanation (002 附2 注1)", "source": "002 附2"},
         ]

@@ -38,7 +38,19 @@ def numbered(number: Any, title: Any) -> str:
     )
 
 
-CHINESE_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+CHINESE_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 ANNEX = "附"  # the official documents number their annexes 附1, 附2 (e.g. 002 附2)
 
 
