@@ -93,7 +93,7 @@ def test_an_applicant_signs_and_submits_the_book_with_the_keyboard_only(
     tab_to(page, leading_call.title, limit=5)
     keyboard.press("Enter")
     page.wait_for_url(f"{base}/applications/{application.pk}/")
-    expect(page.get_by_text("还有 1 个问题", exact=False)).to_be_visible()
+    expect(page.get_by_text("提交前须解决以下 2 个问题")).to_be_visible()
 
     # The commitment letter: Space ticks the agreement, the name is typed, Enter saves.
     tab_to(page, "十、")
@@ -116,7 +116,7 @@ def test_an_applicant_signs_and_submits_the_book_with_the_keyboard_only(
     expect(page.get_by_text("必填内容已全部完成。")).to_be_visible()
     tab_to(page, "提交申报书")
     keyboard.press("Enter")
-    expect(page.get_by_text("申报书已提交。")).to_be_visible()
+    expect(page.get_by_text("申报书已提交。")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("状态: 已提交")).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "keyboard-submitted.png"), full_page=True)

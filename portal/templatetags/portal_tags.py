@@ -9,6 +9,8 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, pgettext
 
+from portal.labels import localized as localized_label
+
 register = template.Library()
 
 
@@ -80,8 +82,6 @@ def number_in_language(number: str) -> str:
 @register.filter
 def localized(definition: Any, key: str = "label") -> str:
     """A shipped data label (template, index, rubric) in the active language."""
-    from portal.book import localized as localized_label  # the book engine imports this module
-
     return localized_label(definition, key) if hasattr(definition, "get") else ""
 
 
