@@ -108,3 +108,27 @@ def test_chinese_numerals_read_as_numbers_and_other_text_does_not():
         23,
     ]
     assert [chinese_numeral(n) for n in ("", "附1", "一二", "十十", "百")] == [None] * 5
+
+
+@pytest.mark.django_db
+def test_a_shipped_file_changed_only_in_english_refreshes_its_stored_row():
+    from evaluation.models import Rubric
+    from evaluation.rubrics_loader import SHIPPED
+    from portal import shipped
+    from portal.scoping import scopes_disabled
+
+    definition = json.loads((SHIPPED / "leading_unit_2025.json").read_text(encoding="utf-8"))
+    old = json.loads(json.dumps(definition))
+    del old["criteria"][0]["guidance_en"]
+    with scopes_disabled():
+        Rubric.objects.filter(code=definition["code"]).update(definition=old)
+
+        def sync(new):
+            shipped.sync(Rubric, [new], lambda d: {"kind": d["kind"], "name": d["name"]})
+            return Rubric.objects.get(code=definition["code"], version=definition["version"])
+
+        assert sync(definition).definition == definition  # English only: refreshed
+        changed = json.loads(json.dumps(definition))
+        changed["criteria"][0]["max"] += 1
+        changed["criteria"][0]["label_en"] = "Another label"
+        assert sync(changed).definition == definition  # a score changed: a new version
