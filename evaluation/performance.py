@@ -23,6 +23,7 @@ from applications.selectors import answers_of
 from pilots.models import LeadingUnit, PilotEnterprise, ServiceProvider
 from pilots.selectors import counting_assessment
 from portal import audit, deadlines
+from portal.labels import localized
 from portal.models import Role, User
 from portal.selectors import bureau_user_ids, organization_member_ids
 from portal.uploads import check_upload
@@ -328,7 +329,7 @@ def score_indicators(definition: dict[str, Any], scores: dict[str, Any]) -> dict
         if value is None:
             errors[f"score_{indicator['key']}"] = _(
                 "Score %(label)s from 0 to %(max)s, at most one decimal place."
-            ) % {"label": indicator["label"], "max": maximum}
+            ) % {"label": localized(indicator), "max": maximum}
         else:
             parsed[indicator["key"]] = str(value)
     if errors:

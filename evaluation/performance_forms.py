@@ -4,7 +4,9 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
+
+from portal.book import localized
 
 from .models import Sanction
 
@@ -47,8 +49,9 @@ class EvaluationForm(forms.Form):
         super().__init__(*args, **kw)
         for indicator in indicators:
             self.fields[f"score_{indicator['key']}"] = forms.CharField(
-                label=f"{indicator['label']}（0–{indicator['max']}）",
-                help_text=indicator.get("guidance", ""),
+                label=gettext("%(label)s (0–%(max)s)")
+                % {"label": localized(indicator), "max": indicator["max"]},
+                help_text=localized(indicator, "guidance"),
                 required=False,
                 initial=suggested.get(indicator["key"], ""),
                 max_length=8,

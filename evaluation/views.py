@@ -294,7 +294,7 @@ def _sheet_rows(
                 "label": localized(criterion),
                 "max": criterion["max"],
                 "weight": criterion.get("weight", 1),
-                "guidance": criterion.get("guidance", ""),
+                "guidance": localized(criterion, "guidance"),
                 "score": posted.get(f"score-{key}", "")
                 if posted is not None
                 else (sheet.scores.get(key, "") if sheet else ""),

@@ -19,6 +19,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+
+from portal.book import localized
+
 TARGET_LEVEL = 2  # level 2 or above after transformation (000 §四(四); 003 §三)
 SHIPPED = Path(__file__).resolve().parent / "shipped_indices"
 TWO = Decimal("0.01")
@@ -67,12 +71,22 @@ def _ratio_band_points(
     denominator = _number(inputs.get(item["denominator"]["key"]))
     if numerator is None or denominator is None or denominator == 0:
         result.problems.append(
-            f"{item['label']}：请填写{item['denominator']['label']}和{item['numerator']['label']}"
+            _("%(item)s: enter %(denominator)s and %(numerator)s.")
+            % {
+                "item": localized(item),
+                "denominator": localized(item["denominator"]),
+                "numerator": localized(item["numerator"]),
+            }
         )
         return Decimal(0)
     if numerator > denominator:
         result.problems.append(
-            f"{item['label']}：{item['numerator']['label']}不能多于{item['denominator']['label']}"
+            _("%(item)s: %(numerator)s cannot be more than %(denominator)s.")
+            % {
+                "item": localized(item),
+                "numerator": localized(item["numerator"]),
+                "denominator": localized(item["denominator"]),
+            }
         )
         return Decimal(0)
     rate = (numerator * 100 / denominator).quantize(TWO, rounding=ROUND_HALF_UP)
@@ -86,10 +100,10 @@ def _option_points(item: dict[str, Any], picked: Any, result: AssessmentResult) 
     picked = [picked] if isinstance(picked, str) else list(picked or [])
     unknown = [p for p in picked if p not in options]
     if unknown or (item["type"] == "single" and len(picked) > 1):
-        result.problems.append(f"{item['label']}：选项无效")
+        result.problems.append(_("%(item)s: an option is not valid.") % {"item": localized(item)})
         picked = [p for p in picked if p in options][: 1 if item["type"] == "single" else None]
     if not picked and item["type"] == "single":
-        result.problems.append(f"{item['label']}：请选择一项")
+        result.problems.append(_("%(item)s: choose one option.") % {"item": localized(item)})
     return min(sum((options[p] for p in set(picked)), Decimal(0)), Decimal(str(item["points"])))
 
 
@@ -119,7 +133,9 @@ def score(index: dict[str, Any], answers: dict[str, Any]) -> AssessmentResult:
         except (TypeError, ValueError):
             grade = 0
         if not 1 <= grade <= 4:
-            result.problems.append(f"{scenario['label']}：请评定 1–4 级")
+            result.problems.append(
+                _("%(scenario)s: grade it from level 1 to 4.") % {"scenario": localized(scenario)}
+            )
             grade = 0
         result.scenario_levels[scenario["key"]] = grade
     for rule in index["levels"]:  # highest level first

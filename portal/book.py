@@ -22,10 +22,11 @@ from typing import Any
 import nh3
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from portal import uscc
+from portal.labels import localized as localized  # the book engine's labels, also from here
 from portal.templatetags.portal_tags import join_list
 
 SECTION_TYPES = {"fields", "table", "richtext", "attachments", "declaration"}
@@ -89,13 +90,6 @@ class Issue:
         if self.row is not None:
             return f"{self.section}-{self.row + 1}"
         return f"{self.section}-{self.field}" if self.field else self.section
-
-
-def localized(definition: dict[str, Any], key: str = "label") -> str:
-    """A label in the active language: ``label_en`` when English is active and present."""
-    if (get_language() or "").startswith("en") and definition.get(f"{key}_en"):
-        return str(definition[f"{key}_en"])
-    return str(definition.get(key, ""))
 
 
 def sanitize_html(value: str) -> str:

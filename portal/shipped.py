@@ -1,7 +1,9 @@
 """Versioned data shipped with the portal (call templates, rubrics): one JSON file per version.
 
 After every migrate (and test flush), each ``*.json`` in a folder exists as a row keyed by
-(code, version); an existing version never changes, so a change ships as a new version.
+(code, version); an existing version never changes, so a change ships as a new version. The one
+exception is English: a file that differs from its stored row only in ``*_en`` keys (labels,
+titles, help) refreshes the row, since a translation changes no rule, score or stored answer.
 """
 
 import json
@@ -31,8 +33,23 @@ def sync(
     # The portal itself installs its shipped data, outside any user's scope.
     with scopes_disabled():
         for definition in definitions:
-            model._default_manager.get_or_create(
+            row, created = model._default_manager.get_or_create(
                 code=definition["code"],
                 version=definition["version"],
                 defaults=defaults(definition),
             )
+            stored = getattr(row, "definition", None)
+            if created or stored == definition or stored is None:
+                continue
+            if without_english(stored) == without_english(definition):
+                row.definition = definition  # type: ignore[attr-defined]
+                row.save(update_fields=["definition"])
+
+
+def without_english(value: Any) -> Any:
+    """The definition with every ``*_en`` twin removed: what the rules and scores depend on."""
+    if isinstance(value, dict):
+        return {k: without_english(v) for k, v in value.items() if not k.endswith("_en")}
+    if isinstance(value, list):
+        return [without_english(v) for v in value]
+    return value

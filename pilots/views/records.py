@@ -208,7 +208,7 @@ def _input_fields(index: dict[str, Any]) -> list[tuple[str, str]]:
         for item in dimension["items"]:
             if item["type"] == "ratio_band":
                 for part in (item["denominator"], item["numerator"]):
-                    seen.setdefault(part["key"], part["label"])
+                    seen.setdefault(part["key"], localized(part))
     return list(seen.items())
 
 

@@ -7,7 +7,9 @@ from typing import Any
 from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import pgettext
+from django.utils.translation import get_language, pgettext
+
+from portal.labels import localized as localized_label
 
 register = template.Library()
 
@@ -28,16 +30,62 @@ def labelled(label: Any, value: Any) -> str:
 
 @register.simple_tag
 def numbered(number: Any, title: Any) -> str:
-    """ "一、标题" in Chinese, "一. Title" in English; just the title when there is no number."""
+    """ "一、标题" in Chinese, "1. Title" in English; just the title when there is no number."""
     if not number:
         return format_html("{}", title)
-    if str(number) == "附":  # a plan's one annex: "附：实施方案主要数据表" (002 附1)
-        return format_html(pgettext("the annex", "{number}: {title}"), number=number, title=title)
-    if str(number).startswith("附"):  # "附1 实施方案细分行业情况表" (003 附件), not "附1、"
+    shown = number_in_language(str(number))
+    if str(number) == ANNEX:  # a plan's one annex: "附：实施方案主要数据表" (002 附1)
+        return format_html(pgettext("the annex", "{number}: {title}"), number=shown, title=title)
+    if str(number).startswith(ANNEX):  # "附1 实施方案细分行业情况表" (003 附件), not "附1、"
         return format_html(
-            pgettext("numbered annex", "{number} {title}"), number=number, title=title
+            pgettext("numbered annex", "{number} {title}"), number=shown, title=title
         )
-    return format_html(pgettext("numbered part", "{number}. {title}"), number=number, title=title)
+    return format_html(pgettext("numbered part", "{number}. {title}"), number=shown, title=title)
+
+
+CHINESE_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+ANNEX = "附"  # the official documents number their annexes 附1, 附2 (e.g. 002 附2)
+
+
+def chinese_numeral(text: str) -> int | None:
+    """一 → 1, 十 → 10, 十二 → 12, 二十三 → 23 (the numbers of an official document's parts);
+    None for anything else."""
+    if not text or any(ch not in CHINESE_DIGITS and ch != "十" for ch in text):
+        return None
+    if "十" not in text:
+        return CHINESE_DIGITS[text] if len(text) == 1 else None
+    tens, _sep, units = text.partition("十")
+    if len(tens) > 1 or len(units) > 1 or "十" in units:
+        return None
+    return (CHINESE_DIGITS[tens] if tens else 1) * 10 + (CHINESE_DIGITS[units] if units else 0)
+
+
+def number_in_language(number: str) -> str:
+    """A part's number as the reader counts: 一, 附1 in Chinese; 1, Annex 1 in English."""
+    if not (get_language() or "").startswith("en"):
+        return number
+    if number.startswith(ANNEX):
+        return f"Annex {number_in_language(number[len(ANNEX) :]).strip()}"
+    value = chinese_numeral(number)
+    return str(value) if value is not None else number
+
+
+@register.filter
+def localized(definition: Any, key: str = "label") -> str:
+    """A shipped data label (template, index, rubric) in the active language."""
+    return localized_label(definition, key) if hasattr(definition, "get") else ""
 
 
 @register.filter
