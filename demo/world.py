@@ -52,6 +52,8 @@ ORGANIZATIONS = [
     ("gz_maker", "91440106MA5CK9N2Y", "广州市天河区云图工业软件有限公司", "enterprise", "th"),
     ("wj_maker", "91320412MA1N6X8B4", "常州市武进区恒力智能装备有限公司", "enterprise", "wj"),
     ("xh_association", "Y1440705MJ0123456", "新会区智能制造产业协会", "association", "xh"),
+    # Applies for the county pilot on the county's behalf (002 附1).
+    ("wj_centre", "12320412MB1K5G7X3", "常州市武进区中小企业发展服务中心", "institution", "wj"),
 ]
 
 PERSONAS = [
@@ -113,6 +115,20 @@ PERSONAS = [
         Role.ORG_ADMIN,
         "wj_maker",
         "applicant admin (Wujin enterprise)",
+    ),
+    Persona(
+        "jm_institute_admin",
+        "工研院 郑主任",
+        Role.ORG_ADMIN,
+        "jm_institute",
+        "applicant admin (Jiangmen's city-pilot plan, 003)",
+    ),
+    Persona(
+        "wj_centre_admin",
+        "武进中小企业服务中心 冯主任",
+        Role.ORG_ADMIN,
+        "wj_centre",
+        "applicant admin (Wujin's county-pilot plan, 002)",
     ),
     Persona("expert_li", "李教授", Role.EXPERT, "jm", "expert in Jiangmen's pool"),
     Persona("expert_wang", "王高工", Role.EXPERT, "jm", "expert in Jiangmen's pool"),

@@ -64,6 +64,8 @@ HOME_MARKERS = {
     "jh_applicant": "江门市江海区锦达五金制品有限公司",
     "gz_applicant": "广州市天河区云图工业软件有限公司",
     "wj_applicant": "常州市武进区恒力智能装备有限公司",
+    "jm_institute_admin": "江门市工业技术研究院",
+    "wj_centre_admin": "常州市武进区中小企业发展服务中心",
     "expert_li": "评审专家库",
     "expert_wang": "评审专家库",
     "expert_zhao": "评审专家库",
