@@ -8,25 +8,25 @@ from django.utils import timezone, translation
 
 from applications import services as application_services
 from applications.models import Application
+from demo.books import (
+    BENCHMARK_SLOTS,
+    CITY_SLOTS,
+    CITY_SUB_INDUSTRIES,
+    CITY_TARGETS,
+    COUNTY_MAIN_DATA,
+    COUNTY_SLOTS,
+    benchmark_answers,
+    city_plan_answers,
+    county_plan_answers,
+    fill_answers,
+)
 from evaluation import services
 from pilots.models import BenchmarkTitle, PilotProgramme, ProgrammeTarget
 from pilots.services.selection import county_year_end
 from portal.models import AuditEvent
 from portal.scoping import scopes_disabled, visibility_scope
 from portal.visibility import Visibility
-from tests.books import (
-    BENCHMARK_SLOTS,
-    CITY_SLOTS,
-    CITY_TARGETS,
-    COUNTY_MAIN_DATA,
-    COUNTY_SLOTS,
-    SUB_INDUSTRIES,
-    benchmark_answers,
-    city_plan_answers,
-    county_plan_answers,
-    fill_answers,
-    make_call,
-)
+from tests.books import make_call
 
 pytestmark = pytest.mark.django_db
 
@@ -76,9 +76,7 @@ def finalise(application: Application, staff_user) -> list:
         ("方向二：示范车间", "江门市制造业数字化转型标杆示范车间"),
     ],
 )
-def test_a_finalised_benchmark_book_awards_the_title_of_its_one_direction(
-    world, direction, title
-):
+def test_a_finalised_benchmark_book_awards_the_title_of_its_one_direction(world, direction, title):
     call = make_call(world.jm, code="benchmark-jiangmen-2023", kind="benchmark")
     application = submitted_book(
         call,
@@ -117,7 +115,7 @@ def test_a_finalised_city_plan_becomes_a_programme_with_the_targets_of_its_table
         year=programme.starts_on.year + 2
     ) - timedelta(days=1)
     # The sub-industries are the rows of 附1 (003 附件 附1).
-    assert programme.sub_industries == SUB_INDUSTRIES
+    assert programme.sub_industries == CITY_SUB_INDUSTRIES
     # 附2: enterprises transformed by the end of 2024 and of 2025, as typed in the plan.
     assert targets == {
         (2024, ProgrammeTarget.Metric.TRANSFORMED): int(CITY_TARGETS["smes_2024"]),
@@ -134,7 +132,7 @@ def test_a_finalised_county_plan_becomes_a_programme_with_the_main_data_table_s_
         call,
         world.wj_centre,
         world.wj_centre_admin,
-        county_plan_answers(world.wj_maker),
+        county_plan_answers([world.wj_maker]),
         COUNTY_SLOTS,
     )
     [programme] = finalise(application, world.js_manager)
@@ -146,8 +144,9 @@ def test_a_finalised_county_plan_becomes_a_programme_with_the_main_data_table_s_
     # The implementation year ends in October (002 §七.1); the targets fall due then.
     assert programme.ends_on == county_year_end(programme.starts_on)
     year = programme.ends_on.year
-    above, below = int(COUNTY_MAIN_DATA["above_scale_planned"]), int(
-        COUNTY_MAIN_DATA["below_scale_planned"]
+    above, below = (
+        int(COUNTY_MAIN_DATA["above_scale_planned"]),
+        int(COUNTY_MAIN_DATA["below_scale_planned"]),
     )
     assert targets == {
         # B = 规上 + 规下, computed by the book, never typed (002 附1 附).
