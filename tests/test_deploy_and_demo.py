@@ -245,6 +245,8 @@ def test_the_demo_has_an_open_benchmark_city_plan_and_county_plan_call_with_book
         assert [(i.section, i.field) for i in issues] == [("materials", "stamped_plan")]
     # The province sees Jiangmen's plan to review; the Wujin applicant opens its own draft.
     client.force_login(User.objects.get(username="gd_manager"))
-    assert "江门市工业技术研究院" in client.get(f"/applications/?call={city_call.pk}").content.decode()
+    assert (
+        "江门市工业技术研究院" in client.get(f"/applications/?call={city_call.pk}").content.decode()
+    )
     client.force_login(User.objects.get(username="wj_centre_admin"))
     assert client.get(f"/applications/{county_plan.pk}/").status_code == 200
