@@ -1,6 +1,7 @@
 """What finalising a selection creates for the benchmark (001), city-plan (003) and county-plan
 (002 附1) calls: the benchmark title, or the approved programme whose targets are the plan's own."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -99,7 +100,7 @@ def test_a_finalised_benchmark_book_awards_the_title_of_its_one_direction(world,
     assert record.source_application_id == application.pk and record.status == "active"
 
 
-def test_a_finalised_city_plan_becomes_a_programme_with_the_targets_of_its_table_2(world):
+def test_a_finalised_city_plan_becomes_a_programme_with_the_targets_of_its_table_2(world, client):
     call = make_call(world.gd, code="city-plan-guangdong-2023", kind="city_plan", sub_industries=[])
     application = submitted_book(
         call, world.jm_institute, world.jm_institute_admin, city_plan_answers(), CITY_SLOTS
@@ -122,6 +123,14 @@ def test_a_finalised_city_plan_becomes_a_programme_with_the_targets_of_its_table
         (2025, ProgrammeTarget.Metric.TRANSFORMED): int(CITY_TARGETS["smes_2025"]),
     }
     assert approved == 1
+    # The city running the pilot reads them as the programme's targets, against live counts.
+    client.force_login(world.jm_manager)
+    page = client.get(f"/pilots/programmes/{programme.pk}/").content.decode()
+    rows = re.findall(r"<tr[^>]*><td>(\d{4})</td><td>([^<]+)</td><td>(\d+)</td>", page)
+    assert rows == [
+        ("2024", "被改造企业总数量", CITY_TARGETS["smes_2024"]),
+        ("2025", "被改造企业总数量", CITY_TARGETS["smes_2025"]),
+    ]
 
 
 def test_a_finalised_county_plan_becomes_a_programme_with_the_main_data_table_s_targets(world):

@@ -188,7 +188,7 @@ def _programme_create(
         ends_on=ends_on,
     )
     programme.save()
-    ProgrammeTarget.objects.bulk_create(
+    rows = ProgrammeTarget.objects.bulk_create(
         ProgrammeTarget(programme=programme, year=year, metric=metric, value=int(value))
         for year, metric, value in targets
         if value is not None and value >= 0
@@ -199,7 +199,7 @@ def _programme_create(
         actor=None,
         bureau=programme.bureau,
         organization=organization,
-        detail={"application": application.pk, "targets": len(targets)},
+        detail={"application": application.pk, "targets": len(rows)},
     )
     return programme
 
