@@ -52,6 +52,8 @@ ORGANIZATIONS = [
     ("gz_maker", "91440106MA5CK9N2Y", "广州市天河区云图工业软件有限公司", "enterprise", "th"),
     ("wj_maker", "91320412MA1N6X8B4", "常州市武进区恒力智能装备有限公司", "enterprise", "wj"),
     ("xh_association", "Y1440705MJ0123456", "新会区智能制造产业协会", "association", "xh"),
+    # Applies for the county pilot on the county's behalf (002 附1).
+    ("wj_centre", "12320412MB1K5G7X3", "常州市武进区中小企业发展服务中心", "institution", "wj"),
 ]
 
 PERSONAS = [
@@ -113,6 +115,20 @@ PERSONAS = [
         Role.ORG_ADMIN,
         "wj_maker",
         "applicant admin (Wujin enterprise)",
+    ),
+    Persona(
+        "jm_institute_admin",
+        "工研院 郑主任",
+        Role.ORG_ADMIN,
+        "jm_institute",
+        "applicant admin (Jiangmen's city-pilot plan, 003)",
+    ),
+    Persona(
+        "wj_centre_admin",
+        "武进中小企业服务中心 冯主任",
+        Role.ORG_ADMIN,
+        "wj_centre",
+        "applicant admin (Wujin's county-pilot plan, 002)",
     ),
     Persona("expert_li", "李教授", Role.EXPERT, "jm", "expert in Jiangmen's pool"),
     Persona("expert_wang", "王高工", Role.EXPERT, "jm", "expert in Jiangmen's pool"),
@@ -207,8 +223,9 @@ def build_demo_calls(world: World) -> None:
 
     from django.utils import timezone
 
-    from applications.models import Application, Call, CallTemplate
-    from applications.services import application_start
+    from applications.models import Call, CallTemplate
+    from applications.services import application_recommend, application_start
+    from demo import books
     from portal.deadlines import deadline_set
     from portal.visibility import Visibility
 
@@ -245,25 +262,44 @@ def build_demo_calls(world: World) -> None:
             status=Call.Status.PUBLISHED,
             published_at=now - timedelta(days=1),
         )
-        # Jianghai's enterprise submitted and its county recommended it, so the city's
-        # recommendation summary (001 附件4) has a row to show.
-        Application.objects.create(
+        # Jianghai's enterprise filled the whole book and submitted it, and its county
+        # recommended it (001 §三(二)), so the city's recommendation summary (001 附件4) has a
+        # row and the city can run the review.
+        jianghai = application_start(
+            visibility=Visibility.for_user(world.jh_applicant),
             call=benchmark_call,
             organization=world.jh_maker,
-            status=Application.Status.RECOMMENDED,
-            created_by=world.jh_applicant,
-            submitted_at=now - timedelta(hours=20),
-            recommended_by=world.jh_manager,
-            recommended_at=now - timedelta(hours=2),
-            recommendation_note="数字化水平二级，项目已建成运行（演示）",
+            actor=world.jh_applicant,
         )
-        # A draft that is not yet submitted, so the deadline reminds its owner in the inbox.
-        application_start(
+        books.fill_answers(
+            jianghai,
+            world.jh_applicant,
+            books.benchmark_answers(world.jh_maker, direction="方向二：示范车间"),
+            books.BENCHMARK_SLOTS,
+        )
+        _submit(jianghai, world.jh_applicant)
+        application_recommend(
+            visibility=Visibility.for_user(world.jh_manager),
+            application=jianghai,
+            recommend=True,
+            note="数字化水平二级，项目已建成运行（演示）",
+            actor=world.jh_manager,
+        )
+        # A draft with its first two parts typed, so the deadline reminds its owner in the inbox
+        # and the applicant has a book to finish.
+        pengjiang = application_start(
             visibility=Visibility.for_user(world.pj_applicant),
             call=benchmark_call,
             organization=world.pj_maker,
             actor=world.pj_applicant,
         )
+        answers = books.benchmark_answers(world.pj_maker)
+        books.fill_answers(
+            pengjiang,
+            world.pj_applicant,
+            {key: answers[key] for key in ("basic_info", "direction")},
+        )
+    build_demo_plan_calls(world)
     for call in Call.objects.all():
         deadline_set(
             kind="call_close",
@@ -273,6 +309,75 @@ def build_demo_calls(world: World) -> None:
             link=f"/calls/{call.pk}/",
             bureau=call.bureau,
         )
+
+
+def build_demo_plan_calls(world: World) -> None:
+    """This year's city-pilot call of Guangdong (003) with Jiangmen's plan submitted for review,
+    and Jiangsu's county-pilot call (002) with Wujin's plan complete but its stamped scan."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from applications.models import Call, CallTemplate
+    from applications.services import application_start
+    from demo import books
+    from portal.visibility import Visibility
+
+    now = timezone.now()
+    city = Call.objects.create(
+        bureau=world.gd,
+        document_number="粤工信工业互联网函〔2023〕26号",
+        title="广东省中小企业数字化转型城市试点实施方案征集",
+        kind=Call.Kind.CITY_PLAN,
+        template=CallTemplate.objects.get(code="city-plan-guangdong-2023", version=1),
+        sub_industries=[],
+        description="各地级以上市结合本地产业特点编制城市试点实施方案，经市政府同意后报送省工业和信息化厅。"
+        "（演示数据，依据 003 号文）",
+        opens_at=now - timedelta(days=5),
+        closes_at=now + timedelta(days=20),
+        status=Call.Status.PUBLISHED,
+        published_at=now - timedelta(days=5),
+    )
+    plan = application_start(
+        visibility=Visibility.for_user(world.jm_institute_admin),
+        call=city,
+        organization=world.jm_institute,
+        actor=world.jm_institute_admin,
+    )
+    books.fill_answers(plan, world.jm_institute_admin, books.city_plan_answers(), books.CITY_SLOTS)
+    _submit(plan, world.jm_institute_admin)
+    county = Call.objects.create(
+        bureau=world.js,
+        document_number="苏工信中小〔2025〕（演示）",
+        title="江苏省中小企业数字化转型县（市、区）试点实施方案征集",
+        kind=Call.Kind.COUNTY_PLAN,
+        template=CallTemplate.objects.get(code="county-plan-jiangsu-2025", version=1),
+        sub_industries=[],
+        description="试点县（市、区）按实施指南附1编制实施方案及主要数据表，经设区市工信局推荐后报送。"
+        "（演示数据，依据 002 号文）",
+        opens_at=now - timedelta(days=2),
+        closes_at=now + timedelta(days=25),
+        status=Call.Status.PUBLISHED,
+        published_at=now - timedelta(days=2),
+    )
+    draft = application_start(
+        visibility=Visibility.for_user(world.wj_centre_admin),
+        call=county,
+        organization=world.wj_centre,
+        actor=world.wj_centre_admin,
+    )
+    # Every part typed; the stamped scan of the plan is still to be uploaded.
+    books.fill_answers(draft, world.wj_centre_admin, books.county_plan_answers([world.wj_maker]))
+
+
+def _submit(application: Any, user: User) -> None:
+    from applications.services import application_submit
+    from portal.scoping import visibility_scope
+    from portal.visibility import Visibility
+
+    visibility = Visibility.for_user(user)
+    with visibility_scope(visibility):
+        application_submit(visibility=visibility, application=application, actor=user)
 
 
 def build_demo_pilot(world: World) -> None:

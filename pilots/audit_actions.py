@@ -37,6 +37,7 @@ def register() -> None:
             "demand_list_created": _("demand list created"),
             "demand_row_added": _("demand row added"),
             "demand_row_deleted": _("demand row deleted"),
+            "programme_approved": _("pilot programme approved with the plan's targets"),
             "programme_target_set": _("programme target set"),
             "programme_updated": _("programme updated"),
             "programme_evaluated": _("programme evaluation recorded"),

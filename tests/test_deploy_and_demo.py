@@ -65,6 +65,8 @@ HOME_MARKERS = {
     "jh_applicant": "江门市江海区锦达五金制品有限公司",
     "gz_applicant": "广州市天河区云图工业软件有限公司",
     "wj_applicant": "常州市武进区恒力智能装备有限公司",
+    "jm_institute_admin": "江门市工业技术研究院",
+    "wj_centre_admin": "常州市武进区中小企业发展服务中心",
     "expert_li": "评审专家库",
     "expert_wang": "评审专家库",
     "expert_zhao": "评审专家库",
@@ -220,3 +222,48 @@ def test_make_run_serves_on_the_port_asked_for(tmp_path):
     assert "python manage.py runserver 127.0.0.1:8123" in log.read_text(encoding="utf-8")
     makefile = (root / "Makefile").read_text(encoding="utf-8")
     assert "PORT=$(PORT) scripts/run-dev" in makefile
+
+
+@pytest.mark.django_db
+def test_the_demo_has_an_open_benchmark_city_plan_and_county_plan_call_with_books_to_work_on(
+    client, settings
+):
+    """One open call of each seed's kind (001, 003, 002 附1), with books a newcomer can take on:
+    a recommended benchmark book and a draft, a submitted city plan, a county plan short of one
+    upload."""
+    from django.utils import timezone
+
+    from applications.models import Application, Call
+    from applications.selectors import answers_of, attachment_counts, book_for
+    from portal.models import User
+    from portal.scoping import scopes_disabled
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    now = timezone.now()
+
+    def book(kind, organization):
+        call = Call.objects.get(kind=kind, status="published", closes_at__gt=now)
+        application = Application.objects.get(call=call, organization__name=organization)
+        per_section, cross = book_for(application).check(
+            answers_of(application), attachment_counts(application)
+        )
+        return call, application, [i for issues in per_section.values() for i in issues] + cross
+
+    with scopes_disabled():
+        call, recommended, issues = book("benchmark", "江门市江海区锦达五金制品有限公司")
+        assert recommended.status == "recommended" and issues == []
+        _call, draft, issues = book("benchmark", "江门市蓬江区华程机电有限公司")
+        assert draft.status == "draft" and issues  # the applicant still has parts to fill
+        city_call, plan, issues = book("city_plan", "江门市工业技术研究院")
+        assert plan.status == "submitted" and issues == []
+        _county, county_plan, issues = book("county_plan", "常州市武进区中小企业发展服务中心")
+        assert county_plan.status == "draft"
+        assert [(i.section, i.field) for i in issues] == [("materials", "stamped_plan")]
+    # The province sees Jiangmen's plan to review; the Wujin applicant opens its own draft.
+    client.force_login(User.objects.get(username="gd_manager"))
+    assert (
+        "江门市工业技术研究院" in client.get(f"/applications/?call={city_call.pk}").content.decode()
+    )
+    client.force_login(User.objects.get(username="wj_centre_admin"))
+    assert client.get(f"/applications/{county_plan.pk}/").status_code == 200

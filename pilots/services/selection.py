@@ -2,10 +2,12 @@
 1+1+N alliance (000), a benchmark title (001), an approved pilot programme (002, 003). The rows
 belong to pilots, so pilots creates them; evaluation calls :func:`outcome_create`."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from applications.models import Application, Call
@@ -13,7 +15,14 @@ from applications.selectors import answers_of, book_for
 from portal import audit
 from portal.models import Organization
 
-from ..models import Alliance, AllianceMember, BenchmarkTitle, LeadingUnit, PilotProgramme
+from ..models import (
+    Alliance,
+    AllianceMember,
+    BenchmarkTitle,
+    LeadingUnit,
+    PilotProgramme,
+    ProgrammeTarget,
+)
 
 ALLIANCE_ROLES = {
     "数字化集成服务企业": AllianceMember.Role.INTEGRATOR,
@@ -23,6 +32,30 @@ UNIT_KINDS = {
     "产业链牵引企业": LeadingUnit.Kind.INDUSTRY_CHAIN,
     "供应链龙头企业": LeadingUnit.Kind.SUPPLY_CHAIN,
 }
+
+
+Metric = ProgrammeTarget.Metric
+# 003 附件 附2 (实施方案绩效目标表): the city's targets at the end of 2024 and of 2025. Of its
+# rows the portal counts only the enterprises transformed (改造中小企业数量); the others stay in
+# the approved plan. (section, field, year, indicator)
+CITY_PLAN_TARGETS = (
+    ("targets", "smes_2024", 2024, Metric.TRANSFORMED),
+    ("targets", "smes_2025", 2025, Metric.TRANSFORMED),
+)
+# 002 附1 附：实施方案主要数据表, 目标数据: the county's targets for its implementation year:
+# 合计 B (computed, never typed), 规上, 规下 and 专精特新 C. (section, field, indicator)
+COUNTY_PLAN_TARGETS = (
+    ("main_data", "b_total", Metric.TRANSFORMED),
+    ("main_data", "above_scale_planned", Metric.ABOVE_SCALE),
+    ("main_data", "below_scale_planned", Metric.BELOW_SCALE),
+    ("main_data", "c_specialized", Metric.SPECIALISED),
+)
+
+
+def county_year_end(start: date) -> date:
+    """The end of the county pilot's implementation year that holds ``start``: a year runs from
+    September to October of the next year (002 §七.1: 每年度9月至下一年度10月)."""
+    return date(start.year + 1 if start.month >= 9 else start.year, 10, 31)
 
 
 def two_years_on(start: Any) -> Any:
@@ -106,7 +139,10 @@ def outcome_create(*, application: Application, selected_at: datetime) -> Any:
         AllianceMember.objects.bulk_create(members, ignore_conflicts=True)
         return unit
     if call.kind == Call.Kind.BENCHMARK:
-        title = _benchmark_title(application, answers)
+        # The title is a legal name (001 §一): stored in the portal's official language, whatever
+        # language the finalising official reads the portal in.
+        with translation.override(settings.LANGUAGE_CODE):
+            title = _benchmark_title(application, answers)
         record = BenchmarkTitle(
             organization=organization,
             bureau=call.bureau,
@@ -116,19 +152,64 @@ def outcome_create(*, application: Application, selected_at: datetime) -> Any:
         )
         record.save()
         return record
+    return _programme_create(application, answers, now)
+
+
+def _programme_create(
+    application: Application, answers: dict[str, Any], now: datetime
+) -> PilotProgramme:
+    """The approved pilot programme of a city plan (003) or a county plan (002 附1), with the
+    targets of the plan's own tables as the programme's targets (DESIGN.md §7)."""
+    call, organization = application.call, application.organization
+    book = book_for(application)
     starts_on = timezone.localdate(now)
+    targets: list[tuple[int, str, Decimal | int | None]] = []
+    if call.kind == Call.Kind.COUNTY_PLAN:
+        ends_on = county_year_end(starts_on)
+        main = _typed(book, "main_data", answers)
+        sub_industries = [str(main.get("sub_industry") or "").strip()]
+        targets = [(ends_on.year, metric, main.get(key)) for _s, key, metric in COUNTY_PLAN_TARGETS]
+    else:
+        ends_on = two_years_on(starts_on)  # a city pilot runs two years (003 §四.2)
+        table = _typed(book, "sub_industry_table", answers)
+        # The sub-industries are the rows of 附1 (003 附件 附1; at most five, 003 §三(一)).
+        sub_industries = [str(row.get("name") or "").strip() for row in table.get("rows", [])]
+        typed = {key: _typed(book, key, answers) for key in {s for s, *_r in CITY_PLAN_TARGETS}}
+        targets = [(year, metric, typed[s].get(key)) for s, key, year, metric in CITY_PLAN_TARGETS]
     programme = PilotProgramme(
         name=f"{organization.name} · {call.title}"[:200],
         bureau=organization.home_bureau,
         approving_bureau=call.bureau,
         source_application=application,
         approved_at=now,
-        sub_industries=list(application.sub_industries),
+        sub_industries=list(dict.fromkeys(n for n in sub_industries if n))
+        or list(application.sub_industries),
         starts_on=starts_on,
-        ends_on=two_years_on(starts_on),
+        ends_on=ends_on,
     )
     programme.save()
+    rows = ProgrammeTarget.objects.bulk_create(
+        ProgrammeTarget(programme=programme, year=year, metric=metric, value=int(value))
+        for year, metric, value in targets
+        if value is not None and value >= 0
+    )
+    audit.record_for(
+        programme,
+        action="programme_approved",
+        actor=None,
+        bureau=programme.bureau,
+        organization=organization,
+        detail={"application": application.pk, "targets": len(rows)},
+    )
     return programme
+
+
+def _typed(book: Any, key: str, answers: dict[str, Any]) -> dict[str, Any]:
+    """A section's typed values (computed fields included), or nothing if the template has none."""
+    if not book.has_section(key):
+        return {}
+    values, _issues = book.evaluate(key, answers.get(key))
+    return values
 
 
 def _benchmark_title(application: Application, answers: dict[str, Any]) -> str:
