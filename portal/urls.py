@@ -5,7 +5,16 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from . import api, document_views, export_views, import_views, inbox_views, member_views, views
+from . import (
+    api,
+    document_views,
+    export_views,
+    import_views,
+    inbox_views,
+    member_views,
+    ratelimit,
+    views,
+)
 from .forms import LoginForm
 
 router = SimpleRouter()
@@ -15,8 +24,13 @@ urlpatterns = [
     path("", views.home, name="home"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(
-            authentication_form=LoginForm, redirect_authenticated_user=True
+        ratelimit.limited(
+            ratelimit.Rule("login_ip", ratelimit.client_address),
+            ratelimit.Rule("login_account", ratelimit.posted_username),
+        )(
+            auth_views.LoginView.as_view(
+                authentication_form=LoginForm, redirect_authenticated_user=True
+            )
         ),
         name="login",
     ),
@@ -91,6 +105,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "portal.views.error_400"
 handler403 = "portal.views.error_403"
 handler404 = "portal.views.error_404"
 handler500 = "portal.views.error_500"

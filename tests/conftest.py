@@ -157,3 +157,14 @@ def stray_sessions_closed(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture(autouse=True)
+def _own_rate_limit_counters(monkeypatch):
+    """Each test counts its own hits: the cache (Redis in CI) outlives a test, and the browser
+    journeys log in many times from one address."""
+    from uuid import uuid4
+
+    from portal import ratelimit
+
+    monkeypatch.setattr(ratelimit, "KEY_PREFIX", f"ratelimit-test-{uuid4().hex}")
