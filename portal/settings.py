@@ -121,7 +121,7 @@ AUTHENTICATION_BACKENDS = [
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "portal.security.MinimumLengthValidator",
         "OPTIONS": {"min_length": 8},
     },
     {"NAME": "portal.security.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
