@@ -9,7 +9,7 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         # Wires Django's and Axes' authentication signals to the audit trail.
         # bundles registers the documents' rule, list_exports the core's list exporters,
-        # import_resources the core's importers.
-        from . import audit, bundles, import_resources, list_exports  # noqa: F401
+        # import_resources the core's importers, ratelimit its configuration check.
+        from . import audit, bundles, import_resources, list_exports, ratelimit  # noqa: F401
 
         audit.connect_signals()

@@ -20,6 +20,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.core import checks
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -157,6 +158,19 @@ def limited(*rules: Rule) -> Callable[[Callable[..., HttpResponse]], Callable[..
         return wrapped
 
     return decorate
+
+
+@checks.register(checks.Tags.security)
+def check_configured_scopes(**kwargs: Any) -> list[checks.CheckMessage]:
+    """A misspelt scope in ``PORTAL_RATE_LIMITS`` would silently leave the default in force."""
+    unknown = sorted(set(getattr(settings, "PORTAL_RATE_LIMITS", {}) or {}) - set(DEFAULT_LIMITS))
+    return [
+        checks.Error(
+            f"PORTAL_RATE_LIMITS names unknown scopes: {', '.join(unknown)}",
+            hint=f"Known scopes: {', '.join(DEFAULT_LIMITS)}",
+            id="portal.E101",
+        )
+    ] * bool(unknown)
 
 
 audit.register_actions({"rate_limited": _("refused: too many requests")})

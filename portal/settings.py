@@ -144,6 +144,26 @@ AXES_LOCKOUT_CALLABLE = "portal.security.lockout_response"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PORTAL_PROXY_COUNT", "0"))
 
+
+def _rate_limits(spec: str) -> dict[str, tuple[int, int]]:
+    """``login_ip=60/600,objection_notice=200/3600``: hits per window of seconds, by scope."""
+    limits = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        try:
+            scope, rule = item.split("=")
+            hits, seconds = rule.split("/")
+            limits[scope.strip()] = (int(hits), int(seconds))
+        except ValueError as error:
+            raise ImproperlyConfigured(
+                f"PORTAL_RATE_LIMITS: {item!r} is not scope=hits/seconds"
+            ) from error
+    return limits
+
+
+# Abuse limits on login, registration, verification and objections (portal/ratelimit.py holds
+# the scopes and their defaults; this overrides any of them).
+PORTAL_RATE_LIMITS = _rate_limits(os.environ.get("PORTAL_RATE_LIMITS", ""))
+
 # Idle session timeout of 30 minutes: the cookie's age is renewed on every request.
 SESSION_COOKIE_AGE = int(os.environ.get("PORTAL_IDLE_TIMEOUT_SECONDS", str(30 * 60)))
 SESSION_SAVE_EVERY_REQUEST = True

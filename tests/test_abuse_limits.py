@@ -194,3 +194,32 @@ def test_the_400_page_speaks_english_when_english_is_chosen(client, world, setti
     fields = {f"f{number}": "x" for number in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
     body = client.post("/register/", fields).content.decode()
     assert "The form sent too many fields" in body
+
+
+def test_a_refused_address_is_let_in_again_when_the_window_ends(client, world, settings):
+    import time_machine
+
+    settings.PORTAL_RATE_LIMITS = {"register_ip": (1, 3600)}
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        assert client.post("/register/", {"uscc": "x"}).status_code == 200
+        assert client.post("/register/", {"uscc": "x"}).status_code == 429
+        traveller.shift(timedelta(hours=1))
+        assert client.post("/register/", {"uscc": "x"}).status_code == 200
+
+
+def test_limits_come_from_the_environment_and_a_misspelt_scope_fails_the_check(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from portal import ratelimit
+    from portal.settings import _rate_limits
+
+    assert _rate_limits(" login_ip=5/60, verify_ip=1/1,") == {
+        "login_ip": (5, 60),
+        "verify_ip": (1, 1),
+    }
+    with pytest.raises(ImproperlyConfigured):
+        _rate_limits("login_ip=5")
+    settings.PORTAL_RATE_LIMITS = {"login_ip": (5, 60)}
+    assert ratelimit.check_configured_scopes() == []
+    settings.PORTAL_RATE_LIMITS = {"logn_ip": (5, 60)}
+    assert [message.id for message in ratelimit.check_configured_scopes()] == ["portal.E101"]
