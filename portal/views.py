@@ -290,6 +290,12 @@ def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpR
         reason = _("The upload arrived damaged. Choose the file again and send it once more.")
     else:
         reason = _("The request could not be understood. Reload the page and try again.")
+    if not hasattr(request, "user"):
+        # Refused before the authentication middleware ran (a forged Host header): the layout
+        # still asks who is logged in.
+        from django.contrib.auth.models import AnonymousUser
+
+        request.user = AnonymousUser()
     return render(request, "400.html", {"reason": reason}, status=400)
 
 

@@ -223,3 +223,9 @@ def test_limits_come_from_the_environment_and_a_misspelt_scope_fails_the_check(s
     assert ratelimit.check_configured_scopes() == []
     settings.PORTAL_RATE_LIMITS = {"logn_ip": (5, 60)}
     assert [message.id for message in ratelimit.check_configured_scopes()] == ["portal.E101"]
+
+
+def test_a_forged_host_gets_the_portals_own_400_page(client, world, settings):
+    settings.ALLOWED_HOSTS = ["portal.example.gov.cn"]
+    response = client.get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400 and "无法识别该请求" in response.content.decode()
