@@ -526,6 +526,10 @@ def publicity_publish(
     return publicity
 
 
+def _objection_words(text: str) -> str:
+    return "".join(text.casefold().split())
+
+
 def objection_submit(
     *, publicity: Publicity, entry: PublicityEntry | None, name: str, contact: str, text: str
 ) -> Objection:
@@ -542,6 +546,16 @@ def objection_submit(
         text=text.strip(),
     )
     objection.full_clean()
+    # The same words twice on one notice are one objection (an anonymous form must not be a
+    # way to flood the bureau's desk): compared without case and whitespace.
+    said = _objection_words(objection.text)
+    # The objector (often anonymous) may not read objections; the comparison answers only
+    # whether these very words are already on file, never shows another objection.
+    earlier = Objection._base_manager.filter(publicity=publicity).values_list("text", flat=True)
+    if any(_objection_words(text) == said for text in earlier.iterator()):
+        raise ValidationError(
+            {"text": _("The same objection has already been received for this notice.")}
+        )
     objection.save()
     audit.record(
         action="objection_submitted",

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from applications.models import Application, Call
-from portal import personal_data
+from portal import personal_data, ratelimit
 from portal.models import BUREAU_ROLES, Role
 from portal.params import int_param, text_param
 from portal.views import paginate
@@ -431,6 +431,12 @@ def publicity_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+# An anonymous objection cannot flood a notice: per address, per address and notice, per notice.
+@ratelimit.limited(
+    ratelimit.Rule("objection_ip", ratelimit.client_address),
+    ratelimit.Rule("objection_ip_notice", ratelimit.address_and("publicity_pk")),
+    ratelimit.Rule("objection_notice", ratelimit.url_object("publicity_pk")),
+)
 def publicity_detail(request: HttpRequest, publicity_pk: int) -> HttpResponse:
     publicity = visible_or_404(
         Publicity.objects.select_related("call", "call__bureau"), pk=publicity_pk

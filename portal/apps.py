@@ -13,9 +13,16 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         # Wires Django's and Axes' authentication signals to the audit trail.
         # bundles registers the documents' rule, list_exports the core's list exporters,
-        # import_resources the core's importers.
+        # import_resources the core's importers, ratelimit its configuration check.
         # account_sessions maps each login's session to its user (the sessions page).
-        from . import account_sessions, audit, bundles, import_resources, list_exports  # noqa: F401
+        from . import (  # noqa: F401
+            account_sessions,
+            audit,
+            bundles,
+            import_resources,
+            list_exports,
+            ratelimit,
+        )
 
         audit.connect_signals()
         account_sessions.connect_signals()

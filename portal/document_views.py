@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import bundles, services
+from . import bundles, ratelimit, services
 from .downloads import private_download
 from .models import DocumentBundle, Organization
 from .params import text_param
@@ -76,7 +76,15 @@ def bureau_seal_upload(request: HttpRequest, bureau_pk: int) -> HttpResponse:
     return redirect("bureau-detail", bureau_pk=bureau.pk)
 
 
+def _verification_attempt(request: HttpRequest, kwargs: dict) -> str | None:
+    """A check of a code counts; opening the empty form does not."""
+    if request.method == "POST" or request.GET.get("code"):
+        return ratelimit.client_address(request, kwargs)
+    return None
+
+
 @require_http_methods(["GET", "POST"])
+@ratelimit.limited(ratelimit.Rule("verify_ip", _verification_attempt, methods=("GET", "POST")))
 def verify(request: HttpRequest) -> HttpResponse:
     """Anyone checks a printed or emailed copy: the code, and optionally the file itself."""
     result, code = None, ""

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -35,6 +36,18 @@ class CharacterClassValidator:
             "Your password must mix at least %(count)d kinds of characters: lower-case letters, upper-case letters, digits, symbols.",
             self.min_classes,
         ) % {"count": self.min_classes}
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's, with its refusal in our catalogue: Django 5.2 changed the message's wording and
+    its Chinese catalogue still has the old one, so the refusal came out in English."""
+
+    def get_error_message(self) -> str:
+        return ngettext(
+            "This password is too short. It must contain at least %(count)d character.",
+            "This password is too short. It must contain at least %(count)d characters.",
+            self.min_length,
+        ) % {"count": self.min_length}
 
 
 def lockout_response(

@@ -139,7 +139,7 @@ AUTHENTICATION_BACKENDS = [
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "portal.security.MinimumLengthValidator",
         "OPTIONS": {"min_length": 8},
     },
     {"NAME": "portal.security.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
@@ -169,6 +169,26 @@ PORTAL_OTP_REMEMBER_DAYS = int(os.environ.get("PORTAL_OTP_REMEMBER_DAYS", "30"))
 PORTAL_OTP_RECOVERY_CODES = 10
 # A session's "last seen" (on the user's sessions page) is written at most this often.
 PORTAL_SESSION_TOUCH_SECONDS = int(os.environ.get("PORTAL_SESSION_TOUCH_SECONDS", "300"))
+
+
+def _rate_limits(spec: str) -> dict[str, tuple[int, int]]:
+    """``login_ip=60/600,objection_notice=200/3600``: hits per window of seconds, by scope."""
+    limits = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        try:
+            scope, rule = item.split("=")
+            hits, seconds = rule.split("/")
+            limits[scope.strip()] = (int(hits), int(seconds))
+        except ValueError as error:
+            raise ImproperlyConfigured(
+                f"PORTAL_RATE_LIMITS: {item!r} is not scope=hits/seconds"
+            ) from error
+    return limits
+
+
+# Abuse limits on login, registration, verification and objections (portal/ratelimit.py holds
+# the scopes and their defaults; this overrides any of them).
+PORTAL_RATE_LIMITS = _rate_limits(os.environ.get("PORTAL_RATE_LIMITS", ""))
 
 # Idle session timeout of 30 minutes: the cookie's age is renewed on every request.
 SESSION_COOKIE_AGE = int(os.environ.get("PORTAL_IDLE_TIMEOUT_SECONDS", str(30 * 60)))

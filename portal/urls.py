@@ -13,6 +13,7 @@ from . import (
     inbox_views,
     member_views,
     my_data_views,
+    ratelimit,
     security_views,
     views,
 )
@@ -25,8 +26,13 @@ urlpatterns = [
     path("", views.home, name="home"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(
-            authentication_form=LoginForm, redirect_authenticated_user=True
+        ratelimit.limited(
+            ratelimit.Rule("login_ip", ratelimit.client_address),
+            ratelimit.Rule("login_account", ratelimit.posted_username),
+        )(
+            auth_views.LoginView.as_view(
+                authentication_form=LoginForm, redirect_authenticated_user=True
+            )
         ),
         name="login",
     ),
@@ -114,6 +120,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "portal.views.error_400"
 handler403 = "portal.views.error_403"
 handler404 = "portal.views.error_404"
 handler500 = "portal.views.error_500"

@@ -24,6 +24,7 @@ from . import (
     list_exports,
     members,
     personal_data,
+    ratelimit,
     selectors,
     services,
 )
@@ -113,6 +114,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimit.limited(ratelimit.Rule("register_ip", ratelimit.client_address))
 def register(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")
@@ -297,6 +299,32 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", status=404)
+
+
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The portal's own page for a request it cannot read, in the user's language (Django's
+    default is a bare English "Bad Request (400)"): too many fields, too large a body, a
+    malformed upload, a forged host or session."""
+    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+    from django.http.multipartparser import MultiPartParserError
+
+    if isinstance(exception, TooManyFieldsSent):
+        reason = _("The form sent too many fields. Reload the page and send it again.")
+    elif isinstance(exception, TooManyFilesSent):
+        reason = _("Too many files were sent at once. Send fewer files at a time.")
+    elif isinstance(exception, RequestDataTooBig):
+        reason = _("What was sent is too large. Send smaller files or less text at a time.")
+    elif isinstance(exception, MultiPartParserError):
+        reason = _("The upload arrived damaged. Choose the file again and send it once more.")
+    else:
+        reason = _("The request could not be understood. Reload the page and try again.")
+    if not hasattr(request, "user"):
+        # Refused before the authentication middleware ran (a forged Host header): the layout
+        # still asks who is logged in.
+        from django.contrib.auth.models import AnonymousUser
+
+        request.user = AnonymousUser()
+    return render(request, "400.html", {"reason": reason}, status=400)
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -232,3 +232,32 @@ def stray_sessions_closed(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture(autouse=True)
+def _own_rate_limit_counters(monkeypatch):
+    """Each test counts its own hits: the cache (Redis in CI) outlives a test, and the browser
+    journeys log in many times from one address."""
+    from uuid import uuid4
+
+    from portal import ratelimit
+
+    monkeypatch.setattr(ratelimit, "KEY_PREFIX", f"ratelimit-test-{uuid4().hex}")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many hostile inputs the corpus tried (tests/test_hostile_input.py), summed over the
+    workers: each test reports its count as a property, which xdist carries back."""
+    cases = tests = 0
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) != "call":
+                continue
+            for name, value in getattr(report, "user_properties", ()):
+                if name == "hostile_cases":
+                    cases, tests = cases + int(value), tests + 1
+    if tests:
+        terminalreporter.write_line(
+            f"hostile-input corpus: {cases} cases tried in {tests} persona runs "
+            "over every URL the walk knows"
+        )

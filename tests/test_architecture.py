@@ -487,6 +487,7 @@ ALLOWED: dict[str, dict[str, tuple[str, ...]]] = {
     "evaluation/services.py": {
         "_base_manager": (
             "the conflict check reads the expert's employer as the portal, whoever assigns",
+            "an anonymous objection is compared with the notice's earlier ones (no flooding)",
         ),
         "Visibility.system()": (
             "whether all sheets are in: the expert saving may not see the others' (blind)",
