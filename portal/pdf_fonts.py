@@ -102,7 +102,8 @@ def font_configuration() -> Any:
                 del os.environ["FONTCONFIG_FILE"]
             else:
                 os.environ["FONTCONFIG_FILE"] = previous
-    outside = [path for path in configured_files(fonts) if path.parent != folder]
+    shipped = {path.resolve() for path in font_files(folder)}
+    outside = [path for path in configured_files(fonts) if path not in shipped]
     if outside:
         raise SystemFontUsed(f"fonts outside {folder}: {outside[:3]}")
     return fonts
