@@ -18,7 +18,9 @@ from tests.conftest import ARTIFACTS
 # Names with characters GB 2312 lacks: GBK / GB 18030 two-byte (䶮 堃 喆 犇 龘), CJK Extension A
 # (㐀 䲜), the later Unified additions (鿏) and Extension B (𠮷 𡈼 𤆬).
 NAMES = ["刘䶮", "王堃", "张喆", "犇淼科技有限公司", "龘龘工坊", "㐀䲜鿏", "𠮷野家𡈼𤆬"]
-SHIPPED = {"NotoSerifCJKsc-Regular", "NotoSerifCJKsc-Bold"}
+# WeasyPrint names an embedded font by its family and style.
+REGULAR, BOLD = "Noto-Serif-CJK-SC", "Noto-Serif-CJK-SC-Bold"
+SHIPPED = {REGULAR, BOLD}
 # Characters the shipped font does not have although the machine's fonts do (Hangul, emoji).
 UNPRINTABLE = "한😀𪚥"
 
@@ -75,12 +77,12 @@ def test_families_a_template_may_name_never_reach_a_system_font(tmp_path):
     face too: the render's font configuration lists no system font."""
     families = ["DejaVu Sans", "Noto Sans CJK SC", "Liberation Mono", "sans-serif", "monospace"]
     body = "".join(
-        f"<p style=\"font-family: '{family}'\">Invoice No. 0123456789 ¥1,234.50 — 江门（2025）</p>"
+        f"<p style=\"font-family: '{family}'\">Invoice No. 0123456789 ￥1,234.50 — 江门（2025）</p>"
         for family in families
     )
     target = tmp_path / "families.pdf"
     html_to_pdf(page_html(body), target)
-    assert set(base_names(target)) == {"NotoSerifCJKsc-Regular"}
+    assert set(base_names(target)) == {REGULAR}
     configured = pdf_fonts.configured_files(pdf_fonts.font_configuration())
     assert configured and set(configured) == {p.resolve() for p in pdf_fonts.font_files()}
 
@@ -105,7 +107,7 @@ def test_without_the_check_a_missing_glyph_still_comes_from_no_system_font(tmp_p
     monkeypatch.setattr(pdf_fonts, "check_printable", lambda html: None)
     target = tmp_path / "unchecked.pdf"
     html_to_pdf(page_html("<p>한국 江门</p>"), target)
-    assert set(base_names(target)) == {"NotoSerifCJKsc-Regular"}
+    assert set(base_names(target)) == {REGULAR}
 
 
 def test_a_bundle_stopped_by_a_missing_glyph_tells_the_applicant_which(
