@@ -8,11 +8,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import bundles, ratelimit, services
+from . import bundles, ratelimit, services, signing
 from .downloads import private_download
 from .models import DocumentBundle, Organization
 from .params import text_param
+from .uploads import check_upload
 from .visibility import visible_or_404
+
+VERIFY_MAX_MB = 200
 
 
 @login_required
@@ -86,15 +89,28 @@ def _verification_attempt(request: HttpRequest, kwargs: dict) -> str | None:
 @require_http_methods(["GET", "POST"])
 @ratelimit.limited(ratelimit.Rule("verify_ip", _verification_attempt, methods=("GET", "POST")))
 def verify(request: HttpRequest) -> HttpResponse:
-    """Anyone checks a printed or emailed copy: the code, and optionally the file itself."""
-    result, code = None, ""
+    """Anyone checks a printed or emailed copy: the code, and optionally the file itself (its
+    digital signature, and whether it is exactly the document the code names)."""
+    result, code, signature = None, "", None
     if request.method == "POST" or request.GET.get("code"):
         code = bundles.normalise_code(
             text_param(request.POST if request.method == "POST" else request.GET, "code", 40)
         )
         upload = request.FILES.get("file") if request.method == "POST" else None
-        if upload is not None and upload.size > 200 * 1024 * 1024:
-            messages.error(request, _("The file is too large to check here."))
-            upload = None
+        if upload is not None:
+            try:
+                check_upload(upload, allowed=["pdf"], max_mb=VERIFY_MAX_MB)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+                upload = None
+            else:
+                signature = signing.check_signature(upload)
+                upload.seek(0)
+        elif request.method == "POST" and not code:
+            messages.error(request, _("Enter the verification code, choose the PDF file, or both."))
         result = bundles.bundle_verify(code, upload) if code else None
-    return render(request, "documents/verify.html", {"result": result, "code": code})
+    return render(
+        request,
+        "documents/verify.html",
+        {"result": result, "code": code, "signature": signature},
+    )

@@ -25,7 +25,8 @@ from typing import Any
 from django.conf import settings
 from django.template.loader import render_to_string
 
-FONT_DIR = Path(__file__).resolve().parent / "fonts"
+from . import pdf_fonts
+
 A4 = (595.2756, 841.8898)  # points
 MM = 72 / 25.4
 SEAL_MM = 42  # an official seal is 42 mm across
@@ -50,27 +51,20 @@ class Rendered:
     toc: list[tuple[str, int, int]] = field(default_factory=list)  # (title, level, first page)
 
 
-def _font_faces() -> str:
-    faces = []
-    for weight, name in (("normal", "Regular"), ("bold", "Bold")):
-        path = FONT_DIR / f"NotoSerifSC-{name}-subset.otf"
-        faces.append(
-            f"@font-face {{ font-family: 'Portal Serif'; font-weight: {weight}; src: url('{path.as_uri()}'); }}"
-        )
-    return "\n".join(faces)
-
-
 def html_to_pdf(html: str, target: Path) -> int:
     """Render an HTML document to ``target``; return its page count."""
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
-
-    fonts = FontConfiguration()
-    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render(
-        stylesheets=[CSS(string=_font_faces(), font_config=fonts)], font_config=fonts
-    )
+    document = _render(html)
     document.write_pdf(target, uncompressed_pdf=False)
     return len(document.pages)
+
+
+def _render(html: str) -> Any:
+    """Lay ``html`` out with the shipped fonts alone, after checking they can print its text."""
+    from weasyprint import HTML
+
+    pdf_fonts.check_printable(html)
+    fonts = pdf_fonts.font_configuration()
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).render(font_config=fonts)
 
 
 def page_html(body: str, *, title: str = "", extra_css: str = "") -> str:
@@ -232,13 +226,7 @@ def _spans(order: list[str], starts: dict[str, int], pages: int) -> dict[str, tu
 
 def _render_parts(html: str, target: Path) -> dict[str, int]:
     """Render and return the first page index of every element whose id starts with "part-"."""
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
-
-    fonts = FontConfiguration()
-    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render(
-        stylesheets=[CSS(string=_font_faces(), font_config=fonts)], font_config=fonts
-    )
+    document = _render(html)
     starts: dict[str, int] = {}
     for index, page in enumerate(document.pages):
         for anchor in page.anchors:

@@ -615,6 +615,8 @@ class DocumentBundle(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)
+    # Characters of the text the shipped font cannot print, when that stopped the render.
+    unprintable = models.CharField(max_length=100, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     rendered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -641,6 +643,10 @@ class DocumentBundle(models.Model):
         if model is None:
             raise LookupError(f"the subject model of bundle {self.pk} is not installed")
         return model._default_manager.get(pk=self.subject_id)
+
+    def unprintable_listed(self) -> str:
+        """The characters with their code points, as the user is told them: 䶮 (U+4DAE)."""
+        return "、".join(f"{c} (U+{ord(c):04X})" for c in self.unprintable)
 
 
 class StatusEvent(models.Model):

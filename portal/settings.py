@@ -322,6 +322,12 @@ CELERY_BEAT_SCHEDULE = {
 }
 # A document render or an export whose worker died is taken over after this many seconds.
 PORTAL_JOB_CLAIM_TIMEOUT = int(os.environ.get("PORTAL_JOB_CLAIM_TIMEOUT", "600"))
+# The fonts generated PDFs are printed with, and the only ones (portal.pdf_fonts).
+PORTAL_FONT_DIR = Path(os.environ.get("PORTAL_FONT_DIR", BASE_DIR / "portal" / "fonts"))
+# Keys that sign stamped bundles (PAdES, portal.signing): ``<signer>.key.pem`` and
+# ``<signer>.cert.pem`` where the signer is ``bureau-<division code>``,
+# ``organization-<unified social credit code>`` or ``portal`` (made on first use when missing).
+PORTAL_SIGNING_DIR = Path(os.environ.get("PORTAL_SIGNING_DIR", VAR_DIR / "signing"))
 # A claimed reminder whose worker died is taken over after this many seconds.
 PORTAL_REMINDER_CLAIM_TIMEOUT = int(os.environ.get("PORTAL_REMINDER_CLAIM_TIMEOUT", "300"))
 # Pause between two sends, to spare a mail relay.

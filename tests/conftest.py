@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import tempfile
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -16,6 +17,8 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Each test process signs bundles with a portal key of its own, made on first use.
+    settings.PORTAL_SIGNING_DIR = Path(tempfile.mkdtemp(prefix="portal-signing-"))
     # Tasks queued by the code under test run in place; the live tests start real workers.
     from portal.celery import app as celery_app
 
