@@ -13,3 +13,11 @@ class PortalConfig(AppConfig):
         from . import audit, bundles, import_resources, list_exports  # noqa: F401
 
         audit.connect_signals()
+        from django.urls import path
+
+        from .api import registry, resources
+
+        registry.register("organizations", resources.OrganizationViewSet, "api-organization")
+        registry.register("deadlines", resources.DeadlineViewSet, "api-deadline")
+        registry.register("inbox", resources.InboxViewSet, "api-notification")
+        registry.register_path(lambda: path("me/", resources.me, name="api-me"))

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import audit, home_panels, list_exports, members, selectors, services
+from .api import errors as api_errors
 from .forms import MemberAddForm, OrganizationProfileForm, RegistrationForm
 from .models import AuditEvent, Bureau, Deadline, Organization, Role
 from .params import int_param, text_param
@@ -269,12 +270,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if api_errors.is_api_path(request.path):
+        return api_errors.django_error(request, "not_found", 404)
     return render(request, "404.html", status=404)
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if api_errors.is_api_path(request.path):
+        return api_errors.django_error(request, "permission_denied", 403)
     return render(request, "403.html", status=403)
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
+    if api_errors.is_api_path(request.path):
+        return api_errors.django_error(request, "server_error", 500)
     return render(request, "500.html", status=500)
