@@ -60,3 +60,7 @@ class EvaluationConfig(AppConfig):
         from .performance_outcomes import removed_unit_refusal
 
         register_eligibility_check(removed_unit_refusal)
+
+        from . import api
+
+        api.register()

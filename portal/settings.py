@@ -316,10 +316,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
-    },
-    "SECURITY": [{"bearerAuth": []}],
 }
 
 # Production hardening (manage.py check --deploy is clean with DJANGO_DEBUG=0).

@@ -5,10 +5,11 @@ import json
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import exceptions, mixins, viewsets
+from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -85,3 +86,16 @@ class IdempotentCreateMixin(mixins.CreateModelMixin):
             record.body = json.loads(JSONRenderer().render(response.data))
             record.save(update_fields=["status_code", "body"])
         return response
+
+
+class VisiblePrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A reference to a row by id, resolved inside the request's visibility scope when the
+    input is validated: a row the caller cannot see "does not exist", exactly like a missing one.
+    """
+
+    def __init__(self, model: type[Model], **kwargs: Any) -> None:
+        self.model = model
+        super().__init__(queryset=model.objects.none(), **kwargs)  # type: ignore[attr-defined]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.model.objects.all()  # type: ignore[attr-defined]
