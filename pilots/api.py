@@ -21,7 +21,7 @@ from portal.api.base import (
 from portal.api.resources import query
 from portal.params import int_param
 
-from . import selectors, services
+from . import selectors
 from .list_exports import enterprise_filters, fund_use_filters
 from .models import (
     Assessment,
@@ -35,6 +35,7 @@ from .models import (
     TaskBook,
     TaskBookSignature,
 )
+from .services.funds import fund_use_record
 
 
 def enterprise_param() -> Any:
@@ -310,7 +311,7 @@ class FundUseViewSet(IdempotentCreateMixin, ScopedReadViewSet):
 
     def perform_create(self, serializer: Any) -> None:
         data = serializer.validated_data
-        serializer.instance = services.fund_use_record(
+        serializer.instance = fund_use_record(
             visibility=visibility_of(self.request),
             programme=data["programme"],
             category=data["category"],
