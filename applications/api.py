@@ -185,7 +185,10 @@ SECTION_PARAMS = [
 
 @extend_schema(methods=["GET"], parameters=SECTION_PARAMS, responses=SectionSerializer)
 @extend_schema(
-    methods=["PUT"], parameters=SECTION_PARAMS, request=SectionSerializer, responses=SectionSerializer
+    methods=["PUT"],
+    parameters=SECTION_PARAMS,
+    request=SectionSerializer,
+    responses=SectionSerializer,
 )
 @api_view(["GET", "PUT"])
 def application_section(request: Request, application_pk: str, section_key: str) -> Response:
@@ -210,7 +213,6 @@ def application_section(request: Request, application_pk: str, section_key: str)
             actor=request.user,  # type: ignore[arg-type]
         )
     return Response({"key": row.key, "version": row.version, "answers": row.data})
-
 
 
 def register() -> None:

@@ -4,8 +4,15 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import document_views, export_views, import_views, inbox_views, member_views, views
-from . import token_views
+from . import (
+    document_views,
+    export_views,
+    import_views,
+    inbox_views,
+    member_views,
+    token_views,
+    views,
+)
 from .api import registry as api_registry
 from .forms import LoginForm
 
@@ -91,9 +98,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("account/tokens/", token_views.token_list, name="token-list"),
-    path(
-        "account/tokens/<int:token_pk>/revoke/", token_views.token_revoke, name="token-revoke"
-    ),
+    path("account/tokens/<int:token_pk>/revoke/", token_views.token_revoke, name="token-revoke"),
     path("admin/", admin.site.urls),
 ]
 

@@ -49,31 +49,29 @@ def wsgi_app(settings):
         request_finished.connect(close_old_connections)
 
 
-def fuzz(operation, headers: dict, failures: list) -> None:
-    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+def fuzz(operation, mode: GenerationMode, headers: dict, failures: list) -> None:
+    label = f"{operation.label} [{mode.value}]"
 
-        @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(
-            max_examples=EXAMPLES_PER_OPERATION,
-            derandomize=True,
-            deadline=None,
-            database=None,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
-        def run(case) -> None:
-            response = case.call(headers=headers)
-            try:
-                case.validate_response(response, checks=CHECKS)
-            except Exception as error:  # noqa: BLE001 - every failure is listed, then asserted
-                failures.append(f"{operation.label} [{mode.value}]: {str(error)[:800]}")
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case) -> None:
+        response = case.call(headers=headers)
+        try:
+            case.validate_response(response, checks=CHECKS)
+        except Exception as error:  # noqa: BLE001 - every failure is listed, then asserted
+            failures.append(f"{label}: {str(error)[:800]}")
 
-        run()
+    run()
 
 
-def test_fuzzing_every_operation_finds_no_server_error_and_no_schema_violation(
-    world, wsgi_app
-):
+def test_fuzzing_every_operation_finds_no_server_error_and_no_schema_violation(world, wsgi_app):
     from demo.world import build_demo_pilot
 
     with scopes_disabled():
@@ -87,5 +85,6 @@ def test_fuzzing_every_operation_finds_no_server_error_and_no_schema_violation(
     assert len(operations) >= 30, "the schema lost operations"
     failures: list[str] = []
     for operation in operations:
-        fuzz(operation, {"Authorization": f"Bearer {raw}"}, failures)
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            fuzz(operation, mode, {"Authorization": f"Bearer {raw}"}, failures)
     assert failures == []

@@ -39,7 +39,9 @@ def django_error(request: HttpRequest, code: str, status_code: int) -> JsonRespo
 
 def _service_errors(error: DjangoValidationError) -> tuple[str, Any]:
     if hasattr(error, "error_dict"):
-        errors = {field: [str(m) for m in messages] for field, messages in error.message_dict.items()}
+        errors = {
+            field: [str(m) for m in messages] for field, messages in error.message_dict.items()
+        }
         return _("Some fields are not valid."), errors
     messages = [str(m) for m in error.messages]
     return " ".join(messages), {"non_field_errors": messages}

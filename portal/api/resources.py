@@ -97,9 +97,7 @@ class NotificationSerializer(serializers.ModelSerializer):
         return deadlines.render(notification)[1]
 
 
-@extend_schema_view(
-    list=extend_schema(parameters=[query("unread", "1 for unread messages only")])
-)
+@extend_schema_view(list=extend_schema(parameters=[query("unread", "1 for unread messages only")]))
 class InboxViewSet(ScopedReadViewSet):
     """The caller's in-app messages, in the caller's language."""
 
