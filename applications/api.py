@@ -138,7 +138,9 @@ class ApplicationViewSet(IdempotentCreateMixin, ScopedReadViewSet):
 class SectionSerializer(serializers.Serializer):
     key = serializers.CharField(read_only=True)
     version = serializers.IntegerField(
-        help_text="The version the answers were based on; a stale version is refused (409)."
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text="The version the answers were based on; a stale version is refused (409).",
     )
     answers = serializers.DictField(
         help_text=(

@@ -61,9 +61,13 @@ class IdempotentCreateMixin(mixins.CreateModelMixin):
         key = request.headers.get("Idempotency-Key", "").strip()
         if not key:
             return super().create(request, *args, **kwargs)
-        if len(key) > 255:
+        if len(key) > 255 or not key.isprintable():
             raise exceptions.ValidationError(
-                {"Idempotency-Key": [_("The idempotency key is longer than 255 characters.")]}
+                {
+                    "Idempotency-Key": [
+                        _("The idempotency key must be at most 255 printable characters.")
+                    ]
+                }
             )
         with transaction.atomic():
             record, created = IdempotencyKey.objects.select_for_update().get_or_create(
