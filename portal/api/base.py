@@ -45,10 +45,6 @@ class ScopedReadViewSet(viewsets.ReadOnlyModelViewSet):
         self.check_object_permissions(self.request, obj)
         return obj
 
-    @property
-    def visibility(self) -> Visibility:
-        return visibility_of(self.request)
-
 
 class IdempotentCreateMixin(mixins.CreateModelMixin):
     """``POST`` with an ``Idempotency-Key`` header creates at most one object per key and user.
