@@ -32,7 +32,7 @@ def test_a_bureau_user_creates_a_token_and_lists_the_citys_pilot_enterprises(
     page.get_by_role("button", name="创建令牌").click()
     expect(page.get_by_role("status")).to_contain_text("只显示这一次")
     token = page.get_by_label("您的新令牌").input_value()
-    expect(page.get_by_role("cell", name="省平台同步")).to_be_visible()
+    expect(page.get_by_role("cell", name="省平台同步", exact=True)).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "api-tokens.png"), full_page=True)
 
@@ -47,5 +47,6 @@ def test_a_bureau_user_creates_a_token_and_lists_the_citys_pilot_enterprises(
     assert world.gz_maker.name not in names
 
     page.goto(f"{live_server.url}/api/docs/")
-    expect(page.get_by_text("/api/v1/enterprises/").first).to_be_visible()
+    operations = page.locator(".opblock-summary-path", has_text="/api/v1/enterprises/")
+    expect(operations.first).to_be_visible(timeout=30_000)
     assert not [e for e in errors if "Content Security Policy" in e], errors
