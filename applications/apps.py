@@ -44,6 +44,9 @@ class ApplicationsConfig(AppConfig):
         from .models import Application
 
         bundles.register(documents.KIND, documents.build, subject=Application)
+        from . import api
+
+        api.register()
         from .templates_loader import sync_shipped_templates
 
         post_migrate.connect(

@@ -64,3 +64,7 @@ class EvaluationConfig(AppConfig):
         from portal import personal_data
 
         personal_data.register_holding(_("Expert profile"), experts.profile_rows)
+
+        from . import api
+
+        api.register()

@@ -38,3 +38,6 @@ class PilotsConfig(AppConfig):
         bundles.register(
             documents.ENTERPRISE_FILE, documents.build_enterprise_file, subject=PilotEnterprise
         )
+        from . import api
+
+        api.register()

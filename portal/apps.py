@@ -27,6 +27,14 @@ class PortalConfig(AppConfig):
         audit.connect_signals()
         account_sessions.connect_signals()
         register(check_security_settings)
+        from django.urls import path
+
+        from .api import registry, resources
+
+        registry.register("organizations", resources.OrganizationViewSet, "api-organization")
+        registry.register("deadlines", resources.DeadlineViewSet, "api-deadline")
+        registry.register("inbox", resources.InboxViewSet, "api-notification")
+        registry.register_path(lambda: path("me/", resources.me, name="api-me"))
 
 
 def check_security_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:

@@ -22,6 +22,7 @@ class RequestContext:
     ip_address: str | None
     path: str
     username: str = ""
+    api_token_id: int | None = None
 
 
 _request_context: ContextVar[RequestContext | None] = ContextVar("audit_request", default=None)
@@ -46,6 +47,21 @@ def bind_request(request: Any) -> Any:
 
 def unbind_request(token: Any) -> None:
     _request_context.reset(token)
+
+
+def bind_api_token(*, user_id: int, api_token_id: int) -> None:
+    """An API request authenticated by a personal token: every event recorded for the rest of the
+    request names the user and the token (issue 13). The middleware's reset ends it."""
+    context = _request_context.get()
+    if context is not None:
+        _request_context.set(
+            RequestContext(
+                user_id=user_id,
+                ip_address=context.ip_address,
+                path=context.path,
+                api_token_id=api_token_id,
+            )
+        )
 
 
 # What each action code means, for the audit page (codes are stable; labels are translations).
@@ -77,12 +93,15 @@ def record(
     context = _request_context.get()
     ip_address = client_ip(request) if request is not None else None
     path = request.path[:255] if request is not None else ""
+    detail = dict(detail or {})
     if context is not None:
         if actor_id is None or actor_id == context.user_id:
             username = username or context.username
         actor_id = actor_id if actor_id is not None else context.user_id
         ip_address = ip_address or context.ip_address
         path = path or context.path
+        if context.api_token_id is not None:
+            detail.setdefault("api_token", context.api_token_id)
     event = AuditEvent(
         actor_id=actor_id,
         username=username[:150],
@@ -94,7 +113,7 @@ def record(
         path=path,
         bureau=bureau,
         organization=organization,
-        detail=detail or {},
+        detail=detail,
     )
     # Chained and appended under the chain's lock (portal.audit_chain).
     return audit_chain.append(event)
@@ -210,5 +229,7 @@ register_actions(
         "file_downloaded": _("private file downloaded"),
         "personal_data_revealed": _("personal data shown unmasked"),
         "personal_data_viewed": _("own personal data viewed"),
+        "api_token_created": _("API token created"),
+        "api_token_revoked": _("API token revoked"),
     }
 )

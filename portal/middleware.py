@@ -17,7 +17,8 @@ from .visibility import RequestVisibility
 
 
 class DefaultLanguageMiddleware:
-    """Simplified Chinese unless the user chose another language with the switcher.
+    """Simplified Chinese unless the user chose another language with the switcher (or, on the
+    API, asked for one with Accept-Language).
 
     Unlike Django's LocaleMiddleware the browser's Accept-Language is ignored: a government
     portal opens in Chinese for everyone, and English is an explicit choice stored in a cookie.
@@ -29,6 +30,9 @@ class DefaultLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen not in self.supported and request.path.startswith("/api/"):
+            # An API caller has no switcher: its Accept-Language chooses (issue 13).
+            chosen = translation.get_language_from_request(request)
         language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()

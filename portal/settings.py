@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from this origin (no CDN)
     "django_celery_beat",
     "import_export",
     "axes",
@@ -340,18 +341,41 @@ if CELERY_BROKER_URL.startswith("redis://"):
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # A personal token first, so an anonymous caller is told to authenticate (401).
+        "portal.api.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "portal.api.auth.TokenScope",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["portal.api.auth.ApiRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.ApiCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "portal.api.errors.api_exception_handler",
 }
+# Requests per token (per user for the browser, per address for the public); DRF's rate syntax.
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "SME digital-transformation pilot portal API",
+    "DESCRIPTION": (
+        "Version 1 of the portal's API. Authenticate with a personal token from the portal "
+        "(account menu → API tokens) as `Authorization: Bearer <token>`. Lists are cursor-paged "
+        "(`next`/`previous`); errors are JSON with a stable `code` and a `message` in the "
+        "language of `Accept-Language` (Simplified Chinese by default)."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api.schema.add_error_responses",
+    ],
 }
 
 # Production hardening (manage.py check --deploy is clean with DJANGO_DEBUG=0).

@@ -2,11 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
-from drf_spectacular.views import SpectacularAPIView
-from rest_framework.routers import SimpleRouter
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import (
-    api,
     document_views,
     export_views,
     import_views,
@@ -15,12 +13,11 @@ from . import (
     my_data_views,
     ratelimit,
     security_views,
+    token_views,
     views,
 )
+from .api import registry as api_registry
 from .forms import LoginForm
-
-router = SimpleRouter()
-router.register("organizations", api.OrganizationViewSet, basename="api-organization")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -114,9 +111,15 @@ urlpatterns = [
     path("", include("pilots.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set-language"),
-    path("api/v1/me/", api.me, name="api-me"),
-    path("api/v1/", include(router.urls)),
+    path("api/v1/", include(api_registry.urlpatterns())),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
+        name="api-docs",
+    ),
+    path("account/tokens/", token_views.token_list, name="token-list"),
+    path("account/tokens/<int:token_pk>/revoke/", token_views.token_revoke, name="token-revoke"),
     path("admin/", admin.site.urls),
 ]
 

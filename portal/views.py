@@ -28,6 +28,7 @@ from . import (
     selectors,
     services,
 )
+from .api import errors as api_errors
 from .forms import MemberAddForm, OrganizationProfileForm, RegistrationForm
 from .models import AuditEvent, Bureau, Deadline, Organization, Role
 from .params import int_param, text_param
@@ -298,6 +299,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if api_errors.is_api_path(request.path):
+        return api_errors.django_error(request, "not_found", 404)
     return render(request, "404.html", status=404)
 
 
@@ -328,8 +331,12 @@ def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if api_errors.is_api_path(request.path):
+        return api_errors.django_error(request, "permission_denied", 403)
     return render(request, "403.html", status=403)
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
+    if api_errors.is_api_path(request.path):
+        return api_errors.django_error(request, "server_error", 500)
     return render(request, "500.html", status=500)

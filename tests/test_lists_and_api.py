@@ -61,8 +61,11 @@ def test_the_api_lists_only_visible_organizations(client, world):
     ]
 
 
-def test_the_api_refuses_anonymous_callers(client, world):
-    assert client.get("/api/v1/organizations/").status_code == 403
+def test_the_api_asks_anonymous_callers_to_authenticate(client, world):
+    response = client.get("/api/v1/organizations/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert response.json()["code"] == "not_authenticated"
 
 
 def test_the_openapi_schema_generates(client, world):

@@ -53,6 +53,15 @@ OBJECT_KWARGS: dict[str, Callable[[dict], object]] = {
     "job_pk": lambda foreign: foreign["export_job"].pk,
     "membership_pk": lambda foreign: foreign["membership"].pk,
     "expert_pk": lambda foreign: foreign["expert_membership"].pk,
+    # The API's resources (issue 13)
+    "file_section_pk": lambda foreign: foreign["file_section"].pk,
+    "assessment_pk": lambda foreign: foreign["assessment"].pk,
+    "contract_pk": lambda foreign: foreign["contract"].pk,
+    "task_book_pk": lambda foreign: foreign["task_book"].pk,
+    "fund_use_pk": lambda foreign: foreign["fund_use"].pk,
+    "programme_evaluation_pk": lambda foreign: foreign["programme_evaluation"].pk,
+    "evaluation_pk": lambda foreign: foreign["evaluation"].pk,
+    "token_pk": lambda foreign: foreign["token"].pk,  # another person's API token
 }
 
 # persona -> which tenant is foreign to them (never visible)
@@ -195,7 +204,7 @@ def tenant_objects(bureau, organization) -> dict:
             above_scale=True,
             created_by=operator,
         )
-        TaskBook.objects.create(
+        task_book = TaskBook.objects.create(
             enterprise=enterprise,
             goals="g",
             performance_goals="p",
@@ -207,8 +216,45 @@ def tenant_objects(bureau, organization) -> dict:
             created_by=operator,
             status="signing",
         )
+        from pilots.models import (
+            Assessment,
+            Contract,
+            EnterpriseFileSection,
+            FundUse,
+            ProgrammeEvaluation,
+        )
 
-        from evaluation.models import QuarterlyReport, Sanction
+        file_section = EnterpriseFileSection.objects.filter(enterprise=enterprise).first()
+        assessment = Assessment.objects.create(
+            enterprise=enterprise, stage="before", kind="self", assessed_by=operator
+        )
+        contract = Contract.objects.create(
+            enterprise=enterprise,
+            duties="d",
+            measures="m",
+            targets="t",
+            starts_on="2025-09-01",
+            ends_on="2026-09-30",
+            updated_by=operator,
+        )
+        fund_use = FundUse.objects.create(
+            programme=programme,
+            category="transformation",
+            amount_wan=1,
+            description="d",
+            spent_on="2025-10-01",
+            recorded_by=operator,
+        )
+        programme_evaluation = ProgrammeEvaluation.objects.create(
+            programme=programme,
+            kind="self",
+            outcome="pass",
+            findings="f",
+            evaluated_by=operator,
+            evaluated_at=tz.now(),
+        )
+
+        from evaluation.models import IndicatorSet, QuarterlyEvaluation, QuarterlyReport, Sanction
 
         report = QuarterlyReport.objects.create(
             leading_unit=unit,
@@ -225,6 +271,16 @@ def tenant_objects(bureau, organization) -> dict:
             reason="r",
             status="ordered",
             evidence="sanctions/none.pdf",
+        )
+        evaluation = QuarterlyEvaluation.objects.create(
+            leading_unit=unit,
+            year=2025,
+            quarter=3,
+            indicator_set=IndicatorSet.objects.first(),
+            report=report,
+            outcome="passed",
+            reason="r",
+            evaluated_by=operator,
         )
 
         from portal.models import ExportJob
@@ -256,7 +312,20 @@ def tenant_objects(bureau, organization) -> dict:
             status="done",
             file="bundles/none.pdf",
         )
+    from portal.tokens import token_create
+
+    token, _raw = token_create(
+        user=export_job.user, name="walk", scope="read_write", expires_in_days=30
+    )
     return {
+        "file_section": file_section,
+        "assessment": assessment,
+        "contract": contract,
+        "task_book": task_book,
+        "fund_use": fund_use,
+        "programme_evaluation": programme_evaluation,
+        "evaluation": evaluation,
+        "token": token,
         "membership": membership,
         "expert_membership": expert_membership,
         "bureau": bureau,
@@ -340,7 +409,8 @@ def test_foreign_objects_answer_404_for_every_persona(client, world, persona):
         for method in ("get", "post"):
             response = getattr(client, method)(url)
             if persona is None:
-                ok = response.status_code in (302, 401, 403, 404) and (
+                # 405: a public API resource (calls) has no POST, for anyone.
+                ok = response.status_code in (302, 401, 403, 404, 405) and (
                     response.status_code != 302 or "/accounts/login/" in response["Location"]
                 )
             else:
@@ -357,7 +427,8 @@ def test_no_page_fails_for_any_persona(client, world, persona):
     for name in PLAIN_PATTERNS:
         url = reverse(name)
         response = client.get(url)
-        if response.status_code not in (200, 302, 403, 404, 405):
+        # 401: the API asks an anonymous caller for a token instead of redirecting to the login.
+        if response.status_code not in (200, 302, 401, 403, 404, 405):
             failures.append(f"GET {url}: {response.status_code}")
     assert failures == []
 
@@ -532,7 +603,7 @@ def own_objects(world) -> dict:
         enterprise.acceptance_material = pdf("acceptance.pdf")
         enterprise.save(update_fields=["acceptance_material"])
         unit = enterprise.leading_unit
-        TaskBook.objects.create(
+        task_book = TaskBook.objects.create(
             enterprise=enterprise,
             goals="g",
             performance_goals="p",
@@ -544,7 +615,7 @@ def own_objects(world) -> dict:
             created_by=world.jm_leader_admin,
             status="signing",
         )
-        Contract.objects.create(
+        contract = Contract.objects.create(
             enterprise=enterprise,
             duties="d",
             measures="m",
@@ -553,7 +624,7 @@ def own_objects(world) -> dict:
             ends_on=date(2026, 9, 30),
             updated_by=world.jm_leader_admin,
         )
-        Assessment.objects.create(
+        assessment = Assessment.objects.create(
             enterprise=enterprise, stage="before", kind="self", assessed_by=world.pj_applicant
         )
         task_book_pdf = DocumentBundle.objects.create(
@@ -619,11 +690,34 @@ def own_objects(world) -> dict:
             file=pdf("export.xlsx"),
         )
     with scopes_disabled():
+        from evaluation.models import QuarterlyEvaluation
+        from pilots.models import EnterpriseFileSection, FundUse, ProgrammeEvaluation
+        from portal.tokens import token_create
+
+        # The demo programme's fund uses and evaluations, the unit's evaluated quarter.
+        file_section = EnterpriseFileSection.objects.filter(enterprise=enterprise).first()
+        fund_use = FundUse.objects.filter(programme__bureau=world.jm).first()
+        programme_evaluation = ProgrammeEvaluation.objects.filter(
+            programme__bureau=world.jm
+        ).first()
+        evaluation = QuarterlyEvaluation.objects.filter(leading_unit=unit).first()
+        token, _raw = token_create(
+            user=world.jm_manager, name="walk", scope="read", expires_in_days=30
+        )
+    with scopes_disabled():
         from portal.models import Membership
 
         member = Membership.objects.get(user=world.pj_member, organization=world.pj_maker)
         expert = Membership.objects.filter(role="expert", bureau=world.jm).first()
     return {
+        "task_book": task_book,
+        "contract": contract,
+        "assessment": assessment,
+        "file_section": file_section,
+        "fund_use": fund_use,
+        "programme_evaluation": programme_evaluation,
+        "evaluation": evaluation,
+        "token": token,
         "member": member,
         "expert": expert,
         "world": world,
@@ -1041,6 +1135,62 @@ OWN: list[Own] = [
             ("performance-sanction-evidence", "sanction_pk", "sanction"),
         )
         for persona in ("jm_manager", "jm_leader_admin")
+    ),
+    # --- the API (issue 13): the same parties reach the same objects as JSON ---
+    Own("token-revoke", "jm_manager", _pk("token_pk", "token"), "post", 302),
+    Own("api-call-detail", None, _pk("call_pk", "call")),
+    Own("api-call-detail", "jm_manager", _pk("call_pk", "draft_call"), on="draft"),
+    *(
+        Own("api-application-detail", persona, _pk("application_pk", "submitted"))
+        for persona in APPLICATION_PARTIES
+    ),
+    *(
+        Own(
+            "api-application-section",
+            persona,
+            lambda own: {"application_pk": own["submitted"].pk, "section_key": "basic_info"},
+        )
+        for persona in ("jm_leader_admin", "jm_manager")
+    ),
+    *(
+        Own("api-deadline-detail", persona, _pk("deadline_pk", "deadline"))
+        for persona in ("jm_manager", "gd_manager")
+    ),
+    *(
+        Own(
+            "api-notification-detail",
+            persona,
+            lambda own, persona=persona: {"notification_pk": own["notifications"][persona].pk},
+        )
+        for persona in ("pj_applicant", "jm_manager")
+    ),
+    *(
+        Own(url, persona, _pk(kwarg, key))
+        for url, kwarg, key in (
+            ("api-enterprise-detail", "enterprise_pk", "enterprise"),
+            ("api-enterprise-file-detail", "file_section_pk", "file_section"),
+            ("api-assessment-detail", "assessment_pk", "assessment"),
+            ("api-contract-detail", "contract_pk", "contract"),
+            ("api-task-book-detail", "task_book_pk", "task_book"),
+        )
+        for persona in (*PILOT_PARTIES, "jm_manager")
+    ),
+    *(
+        Own(url, persona, _pk(kwarg, key))
+        for url, kwarg, key in (
+            ("api-programme-detail", "programme_pk", "programme"),
+            ("api-fund-use-detail", "fund_use_pk", "fund_use"),
+            ("api-programme-evaluation-detail", "programme_evaluation_pk", "programme_evaluation"),
+        )
+        for persona in ("jm_manager", "gd_manager")
+    ),
+    *(
+        Own(url, persona, _pk(kwarg, key))
+        for url, kwarg, key in (
+            ("api-quarterly-report-detail", "report_pk", "report"),
+            ("api-quarterly-evaluation-detail", "evaluation_pk", "evaluation"),
+        )
+        for persona in ("jm_manager", "jm_leader_admin", "gd_manager")
     ),
 ]
 
