@@ -226,10 +226,9 @@ def remember(*, response: HttpResponse, request: HttpRequest, device: Any) -> No
         device = authenticator_of(request.user)
     if device is None:
         return
-    response.set_signed_cookie(
+    response.set_cookie(
         REMEMBER_COOKIE,
-        f"{request.user.pk}:{_fingerprint(device)}",
-        salt=REMEMBER_SALT,
+        signing.dumps({"user": request.user.pk, "key": _fingerprint(device)}, salt=REMEMBER_SALT),
         max_age=settings.PORTAL_OTP_REMEMBER_DAYS * 24 * 3600,
         secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,
@@ -240,18 +239,17 @@ def remember(*, response: HttpResponse, request: HttpRequest, device: Any) -> No
 def verify_remembered(*, request: HttpRequest) -> bool:
     """Mark the session verified if this browser carries a valid, unexpired remember cookie."""
     try:
-        value = request.get_signed_cookie(
-            REMEMBER_COOKIE,
+        value = signing.loads(
+            request.COOKIES.get(REMEMBER_COOKIE, ""),
             salt=REMEMBER_SALT,
             max_age=settings.PORTAL_OTP_REMEMBER_DAYS * 24 * 3600,
         )
-    except (KeyError, signing.BadSignature):
+    except signing.BadSignature:
         return False
-    user_id, _sep, fingerprint = (value or "").partition(":")
-    if user_id != str(request.user.pk):
+    if not isinstance(value, dict) or value.get("user") != request.user.pk:
         return False
     device = authenticator_of(request.user)
-    if device is None or _fingerprint(device) != fingerprint:
+    if device is None or _fingerprint(device) != value.get("key"):
         return False
     otp_login(request, device)
     audit.record(

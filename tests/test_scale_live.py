@@ -71,6 +71,25 @@ def _log_in(base: str, username: str) -> requests.Session:
         allow_redirects=False,
     )
     assert answer.status_code == 302, answer.text[:500]
+    from portal.models import User
+    from tests.conftest import current_code, needs_second_factor, second_factor_device
+
+    user = User.objects.get(username=username)
+    if needs_second_factor(user):  # staff then type the code from their phone (issue 14)
+        verify = f"{base}/accounts/two-factor/verify/"
+        page = session.get(verify, timeout=10)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        answer = session.post(
+            verify,
+            data={
+                "token": current_code(second_factor_device(user)),
+                "csrfmiddlewaretoken": token,
+            },
+            headers={"Referer": verify},
+            timeout=10,
+            allow_redirects=False,
+        )
+        assert answer.status_code == 302, answer.text[:500]
     return session
 
 
