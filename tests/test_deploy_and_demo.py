@@ -267,3 +267,36 @@ def test_the_demo_has_an_open_benchmark_city_plan_and_county_plan_call_with_book
     )
     client.force_login(User.objects.get(username="wj_centre_admin"))
     assert client.get(f"/applications/{county_plan.pk}/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.second_factor_pending
+def test_a_demo_staff_login_passes_the_second_step_with_the_code_demo_code_prints(client, settings):
+    """A first visitor of `make run` has no authenticator app: the demo's staff come enrolled and
+    `manage.py demo_code` shows the code; it shows none for a real enrolment."""
+    import io
+
+    from django.core.management.base import CommandError
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from portal.models import User
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    client.post("/accounts/login/", {"username": "jm_manager", "password": DEMO_PASSWORD})
+    assert client.get("/", follow=True).redirect_chain[-1][0].startswith("/accounts/two-factor/")
+    out = io.StringIO()
+    call_command("demo_code", "jm_manager", stdout=out)
+    code = out.getvalue().strip()
+    assert code.isdigit() and len(code) == 6
+    response = client.post(
+        "/accounts/two-factor/verify/", {"token": code, "next": "/"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == "/"
+    assert HOME_MARKERS["jm_manager"] in response.content.decode()
+    with pytest.raises(CommandError):
+        call_command("demo_code", "pj_applicant")  # an enterprise user: no demo device
+    real = User.objects.get(username="pj_applicant")
+    TOTPDevice.objects.create(user=real, name="authenticator", confirmed=True)
+    with pytest.raises(CommandError):
+        call_command("demo_code", "pj_applicant")  # a real enrolment's code is never shown

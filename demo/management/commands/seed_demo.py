@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from demo.dashboard import build_demo_dashboard
+from demo.two_factor import enrol_demo_staff
 from demo.world import (
     DEMO_PASSWORD,
     PERSONAS,
@@ -41,7 +42,12 @@ class Command(BaseCommand):
                     build_demo_pilot(world)
                     build_demo_dashboard(world)
                     build_demo_task_book(world)
+                    enrol_demo_staff()
                 self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
         for persona in PERSONAS:
             self.stdout.write(f"  {persona.username:<17} {persona.description}")
+        self.stdout.write(
+            "\nStaff, experts and the operator then type a second-factor code: their demo "
+            "authenticator's current code is printed by `python manage.py demo_code <login>`."
+        )
