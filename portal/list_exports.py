@@ -188,7 +188,8 @@ class OrganizationListExporter(exporters.Exporter):
             ]
         if revealed:
             personal_data.audit_reveal(
-                where=f"export:{self.identifier}",
+                where="export",
+                table=self.identifier,
                 count=revealed,
                 actor_id=getattr(self.visibility, "user_id", None),
             )

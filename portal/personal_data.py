@@ -68,9 +68,15 @@ def may_reveal(
 
 
 def audit_reveal(
-    *, where: str, subject: Any = None, count: int = 1, actor_id: int | None = None
+    *,
+    where: str,
+    subject: Any = None,
+    count: int = 1,
+    actor_id: int | None = None,
+    table: str = "",
 ) -> None:
-    """One audit record per page or export that showed personal data unmasked."""
+    """One audit record per page or export (``table``: the exported list) that showed personal
+    data unmasked."""
     from . import audit
     from .models import AuditEvent
 
@@ -80,7 +86,7 @@ def audit_reveal(
         actor_id=actor_id,
         object_type=subject._meta.label_lower if subject is not None else "",
         object_id=str(subject.pk) if subject is not None else "",
-        detail={"where": where, "count": count},
+        detail={"where": where, "count": count, **({"table": table} if table else {})},
     )
 
 

@@ -10,15 +10,20 @@ signing_key``). Every certificate in that folder, and every ``*.ca.pem`` there (
 bureau's certificate comes from), is trusted when an uploaded file is checked.
 """
 
+import asyncio
+import concurrent.futures
 import io
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from django.conf import settings
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +159,18 @@ def _signer(name: str) -> Any:
     return signer
 
 
+def _outside_event_loop(call: Callable[..., T], *args: Any) -> T:
+    """Run ``call`` where ``asyncio.run()`` may run: pyHanko's blocking API starts an event loop,
+    which Python refuses inside a thread already running one (an async server's, or a test's
+    browser driver), so there it runs in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call(*args)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call, *args).result()
+
+
 def sign_pdf(pdf: bytes, *, signer: str = PORTAL_SIGNER, reason: str = "") -> bytes:
     """Sign ``pdf`` (PAdES baseline B, a certification signature allowing no change)."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -168,7 +185,7 @@ def sign_pdf(pdf: bytes, *, signer: str = PORTAL_SIGNER, reason: str = "") -> by
         docmdp_permissions=fields.MDPPerm.NO_CHANGES,
         reason=reason or None,
     )
-    out = signers.sign_pdf(writer, metadata, signer=_signer(signer))
+    out = _outside_event_loop(lambda: signers.sign_pdf(writer, metadata, signer=_signer(signer)))
     return bytes(out.getvalue())
 
 
@@ -199,7 +216,7 @@ def check_signature(data: IO[bytes] | bytes) -> SignatureCheck:
     signature = signatures[-1]
     context = ValidationContext(trust_roots=trust_roots(), allow_fetching=False)
     try:
-        status = validate_pdf_signature(signature, context)
+        status = _outside_event_loop(validate_pdf_signature, signature, context)
     except Exception:  # a damaged signature dictionary or CMS blob is a failed check, not a 500
         logger.info("an uploaded file's signature cannot be validated", exc_info=True)
         return SignatureCheck(signed=True)

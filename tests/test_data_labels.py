@@ -87,7 +87,7 @@ def test_the_check_reports_a_label_without_english_and_a_chinese_twin():
         ("一", "一、基本情况", "1. Basic information"),
         ("十", "十、基本情况", "10. Basic information"),
         ("十二", "十二、基本情况", "12. Basic information"),
-        ("附2", "附2、基本情况", "Annex 2. Basic information"),
+        ("附2", "附2 基本情况", "Annex 2. Basic information"),  # 附1 实施方案… (003 附件)
         ("A", "A、基本情况", "A. Basic information"),
     ],
 )

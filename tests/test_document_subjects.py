@@ -16,7 +16,7 @@ from pilots import documents as pilot_documents
 from pilots.models import LeadingUnit, PilotEnterprise
 from portal import bundles
 from portal.documents import verification_code
-from portal.models import DocumentBundle, Membership, Role, User
+from portal.models import DocumentBundle
 from portal.scoping import scopes_disabled
 
 pytestmark = pytest.mark.django_db
@@ -47,9 +47,8 @@ def other_leader(world):
             sub_industries=["五金制品及零配件"],
             selected_at=timezone.now(),
         )
-        user = User.objects.create_user("jm_institute_admin", password="x")
-        Membership.objects.create(user=user, role=Role.ORG_ADMIN, organization=world.jm_institute)
-    return user
+    # The demo world already has the institute's admin (it files Jiangmen's city plan).
+    return world.jm_institute_admin
 
 
 @pytest.fixture
@@ -267,10 +266,19 @@ def project_sources():
         yield relative, ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
 
 
+# Files whose ':'-separated strings are formats of their own, never a subject, with the reason.
+NOT_SUBJECTS = {
+    "portal/crypto.py": "a ciphertext envelope (enc1:<cipher>:<key id>:<body>) and key labels",
+    "portal/settings.py": "PORTAL_DATA_KEYS=<key id>:<base64 key>, a setting's own format",
+}
+
+
 def test_no_code_names_a_subject_with_a_string_or_splits_one():
     """Subjects are typed relations (STYLE.md): no "enterprise:12" is built, stored or split."""
     found = []
     for relative, tree in project_sources():
+        if str(relative) in NOT_SUBJECTS:
+            continue
         for node in ast.walk(tree):
             where = f"{relative}:{getattr(node, 'lineno', '?')}"
             if isinstance(node, ast.Attribute) and node.attr == "subject_key":

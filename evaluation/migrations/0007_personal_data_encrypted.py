@@ -12,17 +12,34 @@ def encrypt_existing(apps, schema_editor):
             Objection._base_manager.filter(pk=objection.pk).update(contact=objection.contact)
 
 
-class Migration(migrations.Migration):
+def decrypt_column(schema_editor, table, column, context):
+    """Back to plaintext, so the column can return to its old type (unapplying the migration)."""
+    from portal import crypto
 
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT id, "{column}" FROM "{table}" WHERE "{column}" LIKE %s',
+            [f"{crypto.TOKEN_PREFIX}:%"],
+        )
+        for pk, value in cursor.fetchall():
+            plaintext = crypto.decrypt_text(value, context=context)
+            cursor.execute(f'UPDATE "{table}" SET "{column}" = %s WHERE id = %s', [plaintext, pk])
+
+
+def decrypt_existing(apps, schema_editor):
+    decrypt_column(schema_editor, "evaluation_objection", "contact", "evaluation.objection.contact")
+
+
+class Migration(migrations.Migration):
     dependencies = [
-        ('evaluation', '0006_verbose_names'),
+        ("evaluation", "0006_verbose_names"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='objection',
-            name='contact',
-            field=portal.fields.EncryptedCharField(max_length=100, verbose_name='phone or email'),
+            model_name="objection",
+            name="contact",
+            field=portal.fields.EncryptedCharField(max_length=100, verbose_name="phone or email"),
         ),
-        migrations.RunPython(encrypt_existing, migrations.RunPython.noop),
+        migrations.RunPython(encrypt_existing, decrypt_existing),
     ]

@@ -18,9 +18,9 @@ def encrypt_existing(apps, schema_editor):
             phone=user.phone,
             phone_lookup=lookup_hash(user.phone, context="portal.user.phone"),
         )
-    for organization in (
-        Organization._base_manager.only("pk", "contact_phone", "contact_email").iterator()
-    ):
+    for organization in Organization._base_manager.only(
+        "pk", "contact_phone", "contact_email"
+    ).iterator():
         if organization.contact_phone or organization.contact_email:
             Organization._base_manager.filter(pk=organization.pk).update(
                 contact_phone=organization.contact_phone,
@@ -28,32 +28,61 @@ def encrypt_existing(apps, schema_editor):
             )
 
 
-class Migration(migrations.Migration):
+def decrypt_column(schema_editor, table, column, context):
+    """Back to plaintext, so the column can return to its old type (unapplying the migration)."""
+    from portal import crypto
 
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT id, "{column}" FROM "{table}" WHERE "{column}" LIKE %s',
+            [f"{crypto.TOKEN_PREFIX}:%"],
+        )
+        for pk, value in cursor.fetchall():
+            plaintext = crypto.decrypt_text(value, context=context)
+            cursor.execute(f'UPDATE "{table}" SET "{column}" = %s WHERE id = %s', [plaintext, pk])
+
+
+def decrypt_existing(apps, schema_editor):
+    decrypt_column(schema_editor, "portal_user", "phone", "portal.user.phone")
+    decrypt_column(
+        schema_editor, "portal_organization", "contact_phone", "portal.organization.contact_phone"
+    )
+    decrypt_column(
+        schema_editor, "portal_organization", "contact_email", "portal.organization.contact_email"
+    )
+
+
+class Migration(migrations.Migration):
     dependencies = [
-        ('portal', '0014_audit_chain'),
+        ("portal", "0014_audit_chain"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='phone_lookup',
+            model_name="user",
+            name="phone_lookup",
             field=models.CharField(blank=True, db_index=True, editable=False, max_length=64),
         ),
         migrations.AlterField(
-            model_name='organization',
-            name='contact_email',
-            field=portal.fields.EncryptedEmailField(blank=True, max_length=254, verbose_name='contact email'),
+            model_name="organization",
+            name="contact_email",
+            field=portal.fields.EncryptedEmailField(
+                blank=True, max_length=254, verbose_name="contact email"
+            ),
         ),
         migrations.AlterField(
-            model_name='organization',
-            name='contact_phone',
-            field=portal.fields.EncryptedCharField(blank=True, max_length=30, verbose_name='contact phone'),
+            model_name="organization",
+            name="contact_phone",
+            field=portal.fields.EncryptedCharField(
+                blank=True, max_length=30, verbose_name="contact phone"
+            ),
         ),
         migrations.AlterField(
-            model_name='user',
-            name='phone',
-            field=portal.fields.EncryptedCharField(blank=True, max_length=20, verbose_name='mobile phone'),
+            model_name="user",
+            name="phone",
+            field=portal.fields.EncryptedCharField(
+                blank=True, max_length=20, verbose_name="mobile phone"
+            ),
         ),
-        migrations.RunPython(encrypt_existing, migrations.RunPython.noop),
+        migrations.RunPython(encrypt_existing, decrypt_existing),
     ]

@@ -38,7 +38,7 @@ def numbered(number: Any, title: Any) -> str:
         return format_html(pgettext("the annex", "{number}: {title}"), number=shown, title=title)
     if str(number).startswith(ANNEX):  # "附1 实施方案细分行业情况表" (003 附件), not "附1、"
         return format_html(
-            pgettext("numbered annex", "{number} {title}"), number=shown, title=title
+            pgettext("numbered annex", "{number}. {title}"), number=shown, title=title
         )
     return format_html(pgettext("numbered part", "{number}. {title}"), number=shown, title=title)
 
