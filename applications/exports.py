@@ -57,7 +57,7 @@ class RecommendationSummary(exporters.Exporter):
                 number,
                 organization.name,
                 organization.uscc,
-                organization.home_bureau.region_name,
+                application.home_bureau.region_name,
                 join_list(application.sub_industries),
                 timezone.localtime(submitted).strftime("%Y-%m-%d %H:%M") if submitted else "",
                 decisions.get(application.status, _("Pending")),

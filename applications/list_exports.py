@@ -112,7 +112,7 @@ class ApplicationListExporter(QuerysetListExporter):
         return [
             item.organization.name,
             item.organization.uscc,
-            item.organization.home_bureau.region_name,
+            item.home_bureau.region_name,
             item.call.title,
             "、".join(item.sub_industries or []),
             item.get_status_display(),

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
@@ -150,6 +151,16 @@ class Application(models.Model):
     status = models.CharField(
         _("status"), max_length=24, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
+    # The county (or city) bureau the book is filed with: its applicant's home bureau when the
+    # book was started. That bureau examines and recommends it (001 §三(二) 县初审后择优推荐),
+    # and the book stays with it if the organization's registration later moves. Kept on the
+    # book so the staff lists filter and count on the book's own indexes, not the organizations.
+    home_bureau = models.ForeignKey(
+        Bureau,
+        verbose_name=_("filed with"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -197,14 +208,30 @@ class Application(models.Model):
                 condition=~Q(status__in=["draft", "withdrawn"]),
                 name="application_call_filed_recent",
             ),
+            # A county's books to recommend, and the books recommended up to a city.
+            models.Index(
+                fields=["home_bureau", "-submitted_at", "-id"],
+                condition=~Q(status__in=["draft", "withdrawn"]),
+                name="application_bureau_filed",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.organization} · {self.call}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Invariant: a book is filed with its applicant's home bureau, fixed when it is started.
+        if self.home_bureau_id is None and self.organization_id is not None:
+            self.home_bureau_id = self.organization.home_bureau_id
+        super().save(*args, **kwargs)
+
     @property
     def sub_industries(self) -> list[str]:
-        return [part for part in self.sub_industries_index.split("|") if part]
+        return self.split_sub_industries(self.sub_industries_index)
+
+    @staticmethod
+    def split_sub_industries(index: str) -> list[str]:
+        return [part for part in index.split("|") if part]
 
     @staticmethod
     def index_sub_industries(values: list[str]) -> str:

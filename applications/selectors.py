@@ -1,5 +1,7 @@
 """Reads of calls and books, always inside the caller's visibility scope."""
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -71,9 +73,10 @@ def staff_applications(
     bureau_id: int | None = None,
     search: str = "",
 ) -> QuerySet[Application]:
+    """Filed books: the staff list, its exports and the API."""
     qs = Application.objects.exclude(
         status__in=[Application.Status.DRAFT, Application.Status.WITHDRAWN]
-    ).select_related("call", "call__bureau", "organization", "organization__home_bureau")
+    ).select_related("call", "call__bureau", "organization", "home_bureau")
     if call_id:
         qs = qs.filter(call_id=call_id)
     if status:
@@ -81,7 +84,7 @@ def staff_applications(
     if sub_industry:
         qs = qs.filter(sub_industries_index__contains=f"|{sub_industry}|")
     if bureau_id:
-        qs = qs.filter(organization__home_bureau_id=bureau_id)
+        qs = qs.filter(home_bureau_id=bureau_id)
     if search:
         qs = qs.filter(
             Q(organization__name__icontains=search)
@@ -90,17 +93,56 @@ def staff_applications(
     return qs.order_by("-submitted_at", "-pk")
 
 
+@dataclass(frozen=True)
+class FiledBookRow:
+    """A row of the filed books page: the columns it shows, read as values, not models."""
+
+    pk: int
+    applicant: str
+    uscc: str
+    county: str
+    call: str
+    sub_industries_index: str
+    status: str
+    submitted_at: datetime | None
+
+    @property
+    def sub_industries(self) -> list[str]:
+        return Application.split_sub_industries(self.sub_industries_index)
+
+    @property
+    def status_label(self) -> str:
+        return str(dict(Application.Status.choices).get(self.status, self.status))
+
+
+def staff_application_page_rows(page: QuerySet[Application]) -> list[FiledBookRow]:
+    """What templates/applications/staff_applications.html shows of a page of
+    :func:`staff_applications`: eight columns in one query, where whole rows would build four
+    models per row (the exports and the API read those)."""
+    return [
+        FiledBookRow(*values)
+        for values in page.values_list(
+            "pk",
+            "organization__name",
+            "organization__uscc",
+            "home_bureau__region_name",
+            "call__title",
+            "sub_industries_index",
+            "status",
+            "submitted_at",
+        )
+    ]
+
+
 def recommendation_rows(call: Call, visibility: Visibility) -> QuerySet[Application]:
     """The recommendation summary (001 §三(二) 推荐汇总表) of the user's jurisdiction: a county sees
     its own organizations' books, a city every county's below it. Which of them the user may see
     (a city sees a book only once its county recommended it) is the visibility rule's decision."""
     return (
-        Application.objects.filter(
-            call=call, organization__home_bureau_id__in=visibility.staff_bureau_ids
-        )
+        Application.objects.filter(call=call, home_bureau_id__in=visibility.staff_bureau_ids)
         .exclude(status__in=[Application.Status.DRAFT, Application.Status.WITHDRAWN])
-        .select_related("organization", "organization__home_bureau", "recommended_by")
-        .order_by("organization__home_bureau__division_code", "organization__name")
+        .select_related("organization", "home_bureau", "recommended_by")
+        .order_by("home_bureau__division_code", "organization__name")
     )
 
 

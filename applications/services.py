@@ -636,7 +636,7 @@ def application_recommend(
     *, visibility: Visibility, application: Application, recommend: bool, note: str, actor: User
 ) -> Application:
     """The applicant's county bureau recommends (or not) a submitted book (001 §三(二))."""
-    if not visibility.works_for(application.organization.home_bureau_id):
+    if not visibility.works_for(application.home_bureau_id):
         raise PermissionDenied
     with transaction.atomic():
         application = lock_application(application)

@@ -1,11 +1,10 @@
 """Who sees calls and application books (DESIGN.md §3), registered with the core's rules."""
 
-from collections.abc import Iterable
-from typing import Any
+from typing import cast
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q
 
-from portal.models import BUREAU_ROLES, Organization
+from portal.models import BUREAU_ROLES
 from portal.visibility import Visibility, follows, register
 
 from .models import (
@@ -24,66 +23,67 @@ _PRIVATE_STATUSES = ("draft", "withdrawn")
 _BEFORE_RECOMMENDATION = ("submitted", "not_recommended")
 
 
-def _filed_in(bureau_ids: Iterable[int], prefix: str) -> Exists:
-    """The applicant is at home in one of ``bureau_ids``: a correlated test the database makes only
-    for rows the issuing branch did not already admit, by the organization's key, where a join
-    would read the organizations for every row of a staff list's count and a list of them would
-    be built whole before a page's first row (DESIGN.md §9)."""
-    # Rules are evaluated inside scopes, so the subqueries they use read the base managers.
-    return Exists(
-        Organization._base_manager.filter(
-            pk=OuterRef(f"{prefix}organization_id"), home_bureau_id__in=bureau_ids
-        )
-    )
+def _calls_for_staff(v: Visibility) -> tuple[list[int], list[int], list[int]]:
+    """The calls a staff member's rule names: those issued by the user's bureaus and the bureaus
+    below them, without and with county recommendation, and those of the bureaus above them that
+    ask for recommendation. Calls are few, so they are read once and listed in the rule."""
 
+    def read() -> tuple[list[int], list[int], list[int]]:
+        # Rules are evaluated inside scopes, so what they read goes through the base manager:
+        # only the calls of the user's own bureau line.
+        rows = Call._base_manager.filter(
+            Q(bureau_id__in=v.staff_bureau_ids)
+            | Q(bureau_id__in=v.bureau_ids_above, requires_recommendation=True)
+        ).values_list("pk", "bureau_id", "requires_recommendation")
+        plain: list[int] = []
+        recommended: list[int] = []
+        from_above: list[int] = []
+        for pk, bureau_id, requires_recommendation in rows.order_by("pk"):
+            if bureau_id not in v.staff_bureau_ids:
+                from_above.append(pk)
+            else:
+                (recommended if requires_recommendation else plain).append(pk)
+        return plain, recommended, from_above
 
-def _calls_of(
-    bureau_ids: Iterable[int] | None, *, requires_recommendation: bool
-) -> QuerySet[Call, dict[str, Any]]:
-    """Calls (of ``bureau_ids``, or of any bureau) that do or do not ask for recommendation."""
-    # Rules are evaluated inside scopes, so the subqueries they use read the base managers: only
-    # the calls' ids, inside the rule, are ever read.
-    calls = Call._base_manager.filter(requires_recommendation=requires_recommendation)
-    if bureau_ids is not None:
-        calls = calls.filter(bureau_id__in=bureau_ids)
-    return calls.values("pk")
+    return cast(tuple[list[int], list[int], list[int]], v.remember("applications.calls", read))
 
 
 def application_q(v: Visibility, prefix: str = "") -> Q:
-    """Who sees an application (and, with ``prefix``, the rows that belong to one)."""
+    """Who sees an application (and, with ``prefix``, the rows that belong to one).
+
+    Every test is on a column of the book itself (its call, status and the bureau it is filed
+    with), so a staff list is read and counted on the book's own indexes; a branch the user holds
+    no role for, or that lists nothing, is left out altogether.
+    """
     p = prefix
-    own = Q(**{f"{p}organization_id__in": v.organization_ids})
-    # Calls are few: the issuing bureau's test is a short list of calls, not a join per row.
-    issuing = (
-        Q(**{f"{p}call_id__in": _calls_of(v.staff_bureau_ids, requires_recommendation=False)})
-        & ~Q(**{f"{p}status__in": _PRIVATE_STATUSES})
-    ) | (
-        Q(**{f"{p}call_id__in": _calls_of(v.staff_bureau_ids, requires_recommendation=True)})
-        & ~Q(**{f"{p}status__in": _PRIVATE_STATUSES + _BEFORE_RECOMMENDATION})
-    )
-    # The applicant's own competent bureau (the county) sees and recommends its submitted books;
-    # only its own staff, not those above, or the city would see books before recommendation.
-    own_bureaus = v.bureau_ids_with(BUREAU_ROLES)
-    recommending = Q(_filed_in(own_bureaus, p)) & ~Q(**{f"{p}status__in": _PRIVATE_STATUSES})
-    # Bureaus above the county (a city under a provincial call) see what the county recommended
-    # up, so their 推荐汇总表 rolls up its counties' rows (001 §三(二): 县初审后择优推荐). Books of
-    # the user's own bureaus are already admitted above, so only the bureaus below them are asked.
-    below = v.staff_bureau_ids - own_bureaus
-    recommended_up = (
-        Q(**{f"{p}call_id__in": _calls_of(None, requires_recommendation=True)})
-        & Q(_filed_in(below, p))
-        & ~Q(**{f"{p}status__in": _PRIVATE_STATUSES + _BEFORE_RECOMMENDATION})
-    )
-    # Only the branches the user holds roles for: each empty one would still be tested on every
-    # row of a staff list's count.
     condition = Q(**{f"{p}pk__in": []})
     if v.organization_ids:
-        condition |= own
-    if v.staff_bureau_ids:
-        condition |= issuing | recommending
-    if below:
-        condition |= recommended_up
-    return condition
+        condition |= Q(**{f"{p}organization_id__in": v.organization_ids})
+    if not v.staff_bureau_ids:
+        return condition
+    before_recommendation = Q(**{f"{p}status__in": _BEFORE_RECOMMENDATION})
+    plain_calls, recommended_calls, calls_from_above = _calls_for_staff(v)
+    # The issuing bureau (and those above it) sees the filed books of its calls; when the call
+    # asks for county recommendation (001 §三), only once the county recommended them.
+    staff = Q(**{f"{p}call_id__in": plain_calls}) | (
+        Q(**{f"{p}call_id__in": recommended_calls}) & ~before_recommendation
+    )
+    # The bureau a book is filed with (the county) sees and recommends it; only its own staff,
+    # not those above, or the city would see books before recommendation.
+    own_bureaus = v.bureau_ids_with(BUREAU_ROLES)
+    staff |= Q(**{f"{p}home_bureau_id__in": own_bureaus})
+    # A bureau between the county and the issuer (a city under a provincial call) sees what its
+    # counties recommended up, so its 推荐汇总表 rolls up their rows (001 §三(二):
+    # 县初审后择优推荐). Books filed with the user's own bureaus are admitted above.
+    below = v.staff_bureau_ids - own_bureaus
+    if below and calls_from_above:
+        staff |= (
+            Q(**{f"{p}call_id__in": calls_from_above})
+            & Q(**{f"{p}home_bureau_id__in": below})
+            & ~before_recommendation
+        )
+    # Drafts and withdrawn books are the applicant's own.
+    return condition | (staff & ~Q(**{f"{p}status__in": _PRIVATE_STATUSES}))
 
 
 def register_rules() -> None:

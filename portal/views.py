@@ -1,3 +1,4 @@
+from collections.abc import Callable, Sequence
 from copy import copy
 from functools import cached_property
 from typing import Any
@@ -41,7 +42,22 @@ COUNT_CAP = 10_000
 
 
 class CappedPaginator(Paginator):
-    """Counts up to ``COUNT_CAP`` rows (``SELECT count(*) FROM (… LIMIT cap + 1)``)."""
+    """Counts up to ``COUNT_CAP`` rows (``SELECT count(*) FROM (… LIMIT cap + 1)``).
+
+    ``rows`` turns the page's slice into what the page shows (a projection of a few columns, see
+    ``pilots.selectors.enterprise_page_rows``); the count stays on the plain queryset.
+    """
+
+    def __init__(
+        self,
+        object_list: Any,
+        per_page: int,
+        *,
+        rows: Callable[[Any], Sequence[Any]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.rows = rows
 
     @cached_property
     def count(self) -> int:
@@ -54,10 +70,22 @@ class CappedPaginator(Paginator):
     def capped(self) -> bool:
         return self.count > COUNT_CAP
 
+    def page(self, number: Any) -> Any:
+        page = super().page(number)
+        if self.rows is not None:
+            page.object_list = self.rows(page.object_list)
+        return page
 
-def paginate(request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE) -> Any:
+
+def paginate(
+    request: HttpRequest,
+    queryset: Any,
+    per_page: int = PAGE_SIZE,
+    *,
+    rows: Callable[[Any], Sequence[Any]] | None = None,
+) -> Any:
     # get_page turns a malformed or out-of-range ?page= into the nearest real page.
-    return CappedPaginator(queryset, per_page).get_page(request.GET.get("page"))
+    return CappedPaginator(queryset, per_page, rows=rows).get_page(request.GET.get("page"))
 
 
 def home(request: HttpRequest) -> HttpResponse:

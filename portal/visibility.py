@@ -26,8 +26,7 @@ from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
-from django.db.models.lookups import StartsWith
+from django.db.models import Q
 from django.http import Http404
 
 from .models import (
@@ -55,6 +54,13 @@ class Visibility:
     _filters: dict[tuple[type[models.Model], str], Q] = field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
+    # The materialised paths of the bureaus in ``roles``, read with them, so a subtree is one
+    # plain prefix query instead of a correlated one.
+    _bureau_paths: dict[int, str] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+    # Facts an app's rule reads once per visibility (see ``remember``).
+    _memo: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     # --- construction -------------------------------------------------------------------
     @classmethod
@@ -62,10 +68,16 @@ class Visibility:
         if user is None or not user.is_authenticated or not user.is_active:
             return cls.anonymous()
         # The user's own roles, read before a scope can exist: the scope is built from them.
-        rows = Membership.all_objects.filter(user_id=user.pk).values_list(
-            "role", "bureau_id", "organization_id"
+        rows = list(
+            Membership.all_objects.filter(user_id=user.pk).values_list(
+                "role", "bureau_id", "organization_id", "bureau__path"
+            )
         )
-        return cls(user_id=user.pk, roles=frozenset(rows))
+        return cls(
+            user_id=user.pk,
+            roles=frozenset((role, b, o) for role, b, o, _p in rows),
+            _bureau_paths={b: path for _r, b, _o, path in rows if b is not None},
+        )
 
     @classmethod
     def anonymous(cls) -> "Visibility":
@@ -109,16 +121,28 @@ class Visibility:
     @cached_property
     def staff_bureau_ids(self) -> frozenset[int]:
         """Bureaus the user works for, with every bureau below them."""
-        return _subtree_ids(self.bureau_ids_with(BUREAU_ROLES))
+        return _subtree_ids(self.bureau_ids_with(BUREAU_ROLES), self._bureau_paths)
 
     @cached_property
     def manager_bureau_ids(self) -> frozenset[int]:
         """Bureaus where the user is a manager or admin, with every bureau below them."""
-        return _subtree_ids(self.bureau_ids_with({Role.BUREAU_MANAGER, Role.BUREAU_ADMIN}))
+        return _subtree_ids(
+            self.bureau_ids_with({Role.BUREAU_MANAGER, Role.BUREAU_ADMIN}), self._bureau_paths
+        )
 
     @cached_property
     def admin_bureau_ids(self) -> frozenset[int]:
-        return _subtree_ids(self.bureau_ids_with({Role.BUREAU_ADMIN}))
+        return _subtree_ids(self.bureau_ids_with({Role.BUREAU_ADMIN}), self._bureau_paths)
+
+    @cached_property
+    def bureau_ids_above(self) -> frozenset[int]:
+        """Bureaus strictly above the bureaus the user works for (none for a province's staff)."""
+        own = self.bureau_ids_with(BUREAU_ROLES)
+        paths = self._bureau_paths
+        if not own <= paths.keys():
+            paths = dict(Bureau.objects.filter(pk__in=own).values_list("pk", "path"))
+        above = {int(part) for b in own for part in paths.get(b, "").strip("/").split("/") if part}
+        return frozenset(above - self.staff_bureau_ids)
 
     @cached_property
     def organization_ids(self) -> frozenset[int]:
@@ -151,6 +175,13 @@ class Visibility:
     @property
     def is_expert(self) -> bool:
         return bool(self.bureau_ids_with({Role.EXPERT}))
+
+    def remember(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per visibility: a fact a rule needs beside the roles (the calls of
+        the user's bureaus), read once and shared by every queryset after it."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     # --- querysets --------------------------------------------------------------------------
     def restrict(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
@@ -186,16 +217,21 @@ class RequestVisibility:
         return getattr(self.resolve(), name)
 
 
-def _subtree_ids(roots: frozenset[int]) -> frozenset[int]:
+def _subtree_ids(roots: frozenset[int], paths: dict[int, str]) -> frozenset[int]:
     if not roots:
         return frozenset()
-    # One query: the bureaus whose path starts with a root's path (materialised path).
-    below_a_root = Bureau.objects.filter(pk__in=roots).filter(
-        StartsWith(OuterRef("path"), F("path"))
-    )
-    return frozenset(
-        Bureau.objects.filter(Exists(below_a_root)).order_by().values_list("pk", flat=True)
-    )
+    if not roots <= paths.keys():
+        paths = dict(Bureau.objects.filter(pk__in=roots).values_list("pk", "path"))
+    # One plain query: the bureaus whose materialised path starts with a root's. A root below
+    # another root adds nothing.
+    prefixes = sorted({paths[r] for r in roots if r in paths})
+    kept = [p for i, p in enumerate(prefixes) if not any(p.startswith(q) for q in prefixes[:i])]
+    if not kept:
+        return frozenset()
+    below_a_root = Q()
+    for prefix in kept:
+        below_a_root |= Q(path__startswith=prefix)
+    return frozenset(Bureau.objects.filter(below_a_root).order_by().values_list("pk", flat=True))
 
 
 # --- the rules: registered per tenant-owned model ------------------------------------------------

@@ -504,8 +504,7 @@ ALLOWED: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "applications/visibility.py": {
         "_base_manager": (
-            "a rule's correlated test of the applicant's home bureau, ids inside a rule",
-            "a rule's subquery of the calls of the viewer's bureaus, ids inside a rule",
+            "a rule reads the ids of the calls of the viewer's bureau line, once per visibility",
         ),
     },
     "pilots/visibility.py": {

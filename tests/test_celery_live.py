@@ -344,7 +344,12 @@ def test_two_beats_started_by_mistake_send_nothing_twice(transactional_db, world
         ]
     )
     Application.objects.bulk_create(
-        [Application(call=call, organization=o, created_by=users[0]) for o in organizations]
+        [
+            Application(
+                call=call, organization=o, home_bureau_id=o.home_bureau_id, created_by=users[0]
+            )
+            for o in organizations
+        ]
     )
     deadlines.deadline_set(
         kind="call_close",

@@ -79,7 +79,11 @@ def staff_applications(request: HttpRequest) -> HttpResponse:
         request,
         "applications/staff_applications.html",
         {
-            "page": paginate(request, selectors.staff_applications(**filters)),
+            "page": paginate(
+                request,
+                selectors.staff_applications(**filters),
+                rows=selectors.staff_application_page_rows,
+            ),
             "filters": filters,
             "calls": calls,
             "statuses": Application.Status.choices,
@@ -100,9 +104,7 @@ def application_detail(request: HttpRequest, application_pk: int) -> HttpRespons
     visibility = request.visibility
     is_member = _is_member(request, application)
     call_staff = visibility.works_for(application.call.bureau_id)
-    recommender = application.organization.home_bureau_id in visibility.bureau_ids_with(
-        BUREAU_ROLES
-    )
+    recommender = application.home_bureau_id in visibility.bureau_ids_with(BUREAU_ROLES)
     sections = [
         {
             "key": s["key"],

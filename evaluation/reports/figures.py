@@ -513,8 +513,8 @@ def recommended_applications(bureau: Bureau | None, call: Call) -> list[Applicat
     """The call's books from organizations of the subtree that their county has dealt with: at a
     city, every county's recommended rows (001 §三(二): 县初审后择优推荐至市)."""
     return list(
-        Application.objects.filter(within(bureau, "organization__home_bureau"), call=call)
+        Application.objects.filter(within(bureau, "home_bureau"), call=call)
         .exclude(status__in=[Application.Status.DRAFT, Application.Status.WITHDRAWN])
-        .select_related("organization", "organization__home_bureau", "recommended_by")
-        .order_by("organization__home_bureau__division_code", "organization__name")
+        .select_related("organization", "home_bureau", "recommended_by")
+        .order_by("home_bureau__division_code", "organization__name")
     )

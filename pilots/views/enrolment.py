@@ -45,7 +45,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         request,
         "pilots/enterprise_list.html",
         {
-            "page": paginate(request, enterprises),
+            "page": paginate(request, enterprises, rows=selectors.enterprise_page_rows),
             "filters": filters,
             "search": filters["search"],
             "statuses": PilotEnterprise.Status.choices,
