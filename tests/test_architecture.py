@@ -401,8 +401,9 @@ ALLOWED: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "portal/visibility.py": {
         "Visibility.system()": ("the definition of Visibility.system() itself",),
-        "unscoped manager use": (
+        "raw SQL": (
             "a user's own roles, read before a scope can exist: the scope is built from them",
+            "a staff user's bureau subtree (bureaus are not tenant rows), building the scope",
         ),
         "_base_manager": (
             "the home bureaus of the user's own organizations, read while building the scope",
@@ -503,7 +504,7 @@ ALLOWED: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
     "applications/visibility.py": {
-        "_base_manager": (
+        "raw SQL": (
             "a rule reads the ids of the calls of the viewer's bureau line, once per visibility",
         ),
     },
