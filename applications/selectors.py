@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from portal.book import Book
 from portal.models import BUREAU_ROLES, Bureau
+from portal.scoping import current_visibility
 from portal.visibility import Visibility
 
 from .models import Application, Call, CallTemplate
@@ -74,9 +75,13 @@ def staff_applications(
     search: str = "",
 ) -> QuerySet[Application]:
     """Filed books: the staff list, its exports and the API."""
-    qs = Application.objects.exclude(
-        status__in=[Application.Status.DRAFT, Application.Status.WITHDRAWN]
-    ).select_related("call", "call__bureau", "organization", "home_bureau")
+    qs = Application.objects.select_related("call", "call__bureau", "organization", "home_bureau")
+    # Bureau staff see no draft or withdrawn book by their rule (applications.visibility); only
+    # the operator, or a user who also holds another role (their organization's own drafts), would
+    # see some without this test, which a staff list would otherwise compile twice.
+    visibility = current_visibility()
+    if visibility is None or visibility.is_operator or not _staff_only(visibility):
+        qs = qs.exclude(status__in=[Application.Status.DRAFT, Application.Status.WITHDRAWN])
     if call_id:
         qs = qs.filter(call_id=call_id)
     if status:
@@ -91,6 +96,10 @@ def staff_applications(
             | Q(organization__uscc__icontains=search.upper())
         )
     return qs.order_by("-submitted_at", "-pk")
+
+
+def _staff_only(visibility: Visibility) -> bool:
+    return bool(visibility.roles) and all(role in BUREAU_ROLES for role, _b, _o in visibility.roles)
 
 
 @dataclass(frozen=True)

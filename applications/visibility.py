@@ -6,7 +6,7 @@ from django.db import connection
 from django.db.models import Q
 
 from portal.models import BUREAU_ROLES
-from portal.visibility import Visibility, follows, register
+from portal.visibility import Visibility, any_of, follows, register
 
 from .models import (
     Application,
@@ -62,34 +62,35 @@ def application_q(v: Visibility, prefix: str = "") -> Q:
     no role for, or that lists nothing, is left out altogether.
     """
     p = prefix
-    condition = Q(**{f"{p}pk__in": []})
-    if v.organization_ids:
-        condition |= Q(**{f"{p}organization_id__in": v.organization_ids})
+    own = Q(**{f"{p}organization_id__in": v.organization_ids})
     if not v.staff_bureau_ids:
-        return condition
+        return any_of(own)
     before_recommendation = Q(**{f"{p}status__in": _BEFORE_RECOMMENDATION})
     plain_calls, recommended_calls, calls_from_above = _calls_for_staff(v)
+    arms = []
     # The issuing bureau (and those above it) sees the filed books of its calls; when the call
     # asks for county recommendation (001 §三), only once the county recommended them.
-    staff = Q(**{f"{p}call_id__in": plain_calls}) | (
-        Q(**{f"{p}call_id__in": recommended_calls}) & ~before_recommendation
-    )
+    if plain_calls:
+        arms.append(Q(**{f"{p}call_id__in": plain_calls}))
+    if recommended_calls:
+        arms.append(Q(**{f"{p}call_id__in": recommended_calls}) & ~before_recommendation)
     # The bureau a book is filed with (the county) sees and recommends it; only its own staff,
     # not those above, or the city would see books before recommendation.
     own_bureaus = v.bureau_ids_with(BUREAU_ROLES)
-    staff |= Q(**{f"{p}home_bureau_id__in": own_bureaus})
+    arms.append(Q(**{f"{p}home_bureau_id__in": own_bureaus}))
     # A bureau between the county and the issuer (a city under a provincial call) sees what its
     # counties recommended up, so its 推荐汇总表 rolls up their rows (001 §三(二):
     # 县初审后择优推荐). Books filed with the user's own bureaus are admitted above.
     below = v.staff_bureau_ids - own_bureaus
     if below and calls_from_above:
-        staff |= (
+        arms.append(
             Q(**{f"{p}call_id__in": calls_from_above})
             & Q(**{f"{p}home_bureau_id__in": below})
             & ~before_recommendation
         )
     # Drafts and withdrawn books are the applicant's own.
-    return condition | (staff & ~Q(**{f"{p}status__in": _PRIVATE_STATUSES}))
+    staff = any_of(*arms) & ~Q(**{f"{p}status__in": _PRIVATE_STATUSES})
+    return any_of(own, staff)
 
 
 def register_rules() -> None:

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from portal.visibility import Visibility, follows, register
+from portal.visibility import Visibility, any_of, follows, register
 
 from .models import (
     Alliance,
@@ -44,14 +44,11 @@ def pilot_enterprise_q(v: Visibility, prefix: str = "") -> Q:
     p = prefix
     # Only the branches the user has roles for: an empty branch would still join the leading
     # unit into every count of a staff list.
-    condition = Q(**{f"{p}pk__in": []})
-    if v.organization_ids:
-        condition |= Q(**{f"{p}organization_id__in": v.organization_ids}) | Q(
-            **{f"{p}leading_unit__organization_id__in": v.organization_ids}
-        )
-    if v.staff_bureau_ids:
-        condition |= Q(**{f"{p}bureau_id__in": v.staff_bureau_ids})
-    return condition
+    return any_of(
+        Q(**{f"{p}organization_id__in": v.organization_ids}),
+        Q(**{f"{p}leading_unit__organization_id__in": v.organization_ids}),
+        Q(**{f"{p}bureau_id__in": v.staff_bureau_ids}),
+    )
 
 
 def programme_q(v: Visibility, prefix: str = "") -> Q:

@@ -300,10 +300,38 @@ def _build_rule_q(model: type[models.Model], v: Visibility, prefix: str) -> Q:
         raise LookupError(
             f"{model.__name__} has a VisibleManager but no rule registered with portal.visibility"
         )
-    condition = Q()
-    for rule in rules:
-        condition |= rule(v, prefix)
-    return condition
+    return any_of(*(rule(v, prefix) for rule in rules))
+
+
+def any_of(*conditions: Q) -> Q:
+    """The conditions OR-ed, leaving out those that name no value (``Q(pk__in=[])``, a branch the
+    user holds no role for): such a test admits no row, yet it would be built into every query
+    and compiled into every count and page of a list. No condition left admits nothing."""
+    kept = [condition for condition in conditions if not _admits_nothing(condition)]
+    if not kept:
+        return Q(pk__in=[])
+    combined = kept[0]
+    for condition in kept[1:]:
+        combined |= condition
+    return combined
+
+
+def _admits_nothing(condition: Q) -> bool:
+    if condition.negated or len(condition.children) != 1:
+        return False
+    child = condition.children[0]
+    if isinstance(child, Q):
+        return _admits_nothing(child)
+    if not isinstance(child, tuple) or len(child) != 2:
+        return False
+    lookup, value = child
+    # Only literal collections: a queryset's emptiness is not known without running it.
+    return (
+        isinstance(lookup, str)
+        and lookup.endswith("__in")
+        and isinstance(value, list | tuple | set | frozenset)
+        and not value
+    )
 
 
 def follows(model: type[models.Model], prefix: str) -> Rule:
@@ -313,38 +341,40 @@ def follows(model: type[models.Model], prefix: str) -> Rule:
 
 register(
     Organization,
-    lambda v: Q(home_bureau_id__in=v.staff_bureau_ids) | Q(pk__in=v.organization_ids),
+    lambda v: any_of(Q(home_bureau_id__in=v.staff_bureau_ids), Q(pk__in=v.organization_ids)),
 )
 register(
     Membership,
-    lambda v: (
-        Q(user_id=v.user_id)
-        | Q(bureau_id__in=v.staff_bureau_ids)
-        | Q(organization_id__in=v.organization_ids)
-        | Q(organization__home_bureau_id__in=v.staff_bureau_ids)
+    lambda v: any_of(
+        Q(user_id=v.user_id),
+        Q(bureau_id__in=v.staff_bureau_ids),
+        Q(organization_id__in=v.organization_ids),
+        Q(organization__home_bureau_id__in=v.staff_bureau_ids),
     ),
 )
 register(
     Deadline,
-    lambda v: Q(bureau_id__in=v.staff_bureau_ids) | Q(organization_id__in=v.organization_ids),
+    lambda v: any_of(
+        Q(bureau_id__in=v.staff_bureau_ids), Q(organization_id__in=v.organization_ids)
+    ),
 )
 # Status events belong to the tenant of the record that moved: its bureau and its organization.
 register(
     StatusEvent,
-    lambda v: (
-        Q(actor_id=v.user_id)
-        | Q(bureau_id__in=v.staff_bureau_ids)
-        | Q(organization_id__in=v.organization_ids)
+    lambda v: any_of(
+        Q(actor_id=v.user_id),
+        Q(bureau_id__in=v.staff_bureau_ids),
+        Q(organization_id__in=v.organization_ids),
     ),
 )
 # An export job is its requester's alone: the file holds what their scope showed when they asked.
 register(ExportJob, lambda v: Q(user_id=v.user_id))
 register(
     AuditEvent,
-    lambda v: (
-        Q(actor_id=v.user_id)
-        | Q(bureau_id__in=v.admin_bureau_ids)
-        | Q(organization_id__in=v.admin_organization_ids)
+    lambda v: any_of(
+        Q(actor_id=v.user_id),
+        Q(bureau_id__in=v.admin_bureau_ids),
+        Q(organization_id__in=v.admin_organization_ids),
     ),
 )
 

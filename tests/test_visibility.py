@@ -155,3 +155,22 @@ def test_each_models_filter_is_built_once_per_visibility_and_reused(world, monke
     with visibility_scope(other):
         assert set(Organization.objects.values_list("pk", flat=True)) != first
     assert len(calls) == 2 * len(rules)
+
+
+def test_a_rule_leaves_out_branches_that_name_no_value_without_running_a_subquery(world):
+    """``any_of`` drops ``Q(x__in=[])`` branches (each would be compiled into every count and
+    page of a list), keeps a subquery unevaluated, and admits nothing when nothing is left."""
+    from django.db.models import Q
+
+    from portal.models import Organization
+    from portal.visibility import any_of
+
+    subquery = Organization._base_manager.filter(name="none").values("pk")
+    kept = any_of(Q(pk__in=[]), Q(home_bureau_id__in={world.pj.pk}), Q(pk__in=subquery))
+    assert subquery._result_cache is None
+    assert kept == Q(home_bureau_id__in={world.pj.pk}) | Q(pk__in=subquery)
+    assert any_of(Q(pk__in=()), Q(bureau_id__in=frozenset())) == Q(pk__in=[])
+    assert any_of(~Q(pk__in=[])) == ~Q(pk__in=[])
+    with visibility_scope(Visibility.for_user(world.pj_manager)):
+        sql = str(Organization.objects.all().query)
+    assert " IN ()" not in sql and "IN (" in sql
