@@ -300,3 +300,22 @@ def test_a_demo_staff_login_passes_the_second_step_with_the_code_demo_code_print
     TOTPDevice.objects.create(user=real, name="authenticator", confirmed=True)
     with pytest.raises(CommandError):
         call_command("demo_code", "pj_applicant")  # a real enrolment's code is never shown
+
+
+def test_the_first_run_migrates_and_seeds_its_embedded_sqlite_file(tmp_path):
+    """`make run` on a fresh machine: no DATABASE_URL, so every migration (including data
+    migrations written as SQL) runs on SQLite, and the demo loads into it."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL")}
+    env |= {"PORTAL_VAR_DIR": str(tmp_path), "DJANGO_DEBUG": "1"}
+    for command in (["migrate", "--noinput"], ["seed_demo"]):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=django_settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    assert "Demo data loaded." in result.stdout
+    assert (tmp_path / "portal.sqlite3").stat().st_size > 0

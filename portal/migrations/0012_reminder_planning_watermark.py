@@ -29,8 +29,9 @@ class Migration(migrations.Migration):
             index=models.Index(condition=models.Q(('status__in', ['pending', 'sending'])), fields=['send_at', 'id'], name='reminder_to_send'),
         ),
         # Every open deadline is planned once more at the next tick, which sets its moment.
+        # CURRENT_TIMESTAMP, not now(): the embedded first run migrates SQLite.
         migrations.RunSQL(
-            sql="UPDATE portal_deadline SET next_plan_at = now() WHERE status = 'open'",
+            sql="UPDATE portal_deadline SET next_plan_at = CURRENT_TIMESTAMP WHERE status = 'open'",
             reverse_sql=migrations.RunSQL.noop,
         ),
     ]
