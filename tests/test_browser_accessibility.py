@@ -180,6 +180,21 @@ def test_the_admin_report_and_export_pages_pass_axe_and_fit_office_screens(
     walk_pages(browser, live_server.url, "jm_admin", pages, "admin")
 
 
+def test_the_account_pages_pass_axe_and_fit_office_screens(
+    live_server, transactional_db, world, browser
+):
+    """What every user reaches from their name: password, second factor, sessions, API tokens
+    and what the portal holds about them."""
+    pages = [
+        ("password", reverse("password-change")),
+        ("two-factor", reverse("two-factor")),
+        ("sessions", reverse("account-sessions")),
+        ("tokens", reverse("token-list")),
+        ("my-data", reverse("my-data")),
+    ]
+    walk_pages(browser, live_server.url, "jm_admin", pages, "account")
+
+
 def test_the_login_page_passes_axe(live_server, transactional_db, world, browser):
     page = browser.new_page(bypass_csp=True, viewport={"width": 1366, "height": 768})
     page.goto(f"{live_server.url}/accounts/login/")
