@@ -207,6 +207,7 @@ register_actions(
         "member_added": _("member added"),
         "member_role_changed": _("member's role changed"),
         "member_removed": _("member removed"),
+        "member_password_reset": _("member given a new one-time password"),
         "expert_added": _("expert added to the pool"),
         "expert_removed": _("expert removed from the pool"),
         "records_imported": _("list imported"),

@@ -119,3 +119,24 @@ def member_remove(request: HttpRequest, organization_pk: int, membership_pk: int
             _("%(user)s is no longer a member of the organization.") % {"user": membership.user},
         )
     return redirect("organization-detail", organization_pk=organization.pk)
+
+
+@login_required
+@require_POST
+def member_password(request: HttpRequest, organization_pk: int, membership_pk: int) -> HttpResponse:
+    organization = _organization(request, organization_pk)
+    membership = _membership(organization, membership_pk)
+    back = redirect("organization-detail", organization_pk=organization.pk)
+    try:
+        user, password = members.member_password_reset(
+            visibility=request.visibility.resolve(), membership=membership, actor=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+        return back
+    # Shown on this response only; never stored or sent anywhere.
+    return render(
+        request,
+        "portal/account_created.html",
+        {"user": user, "password": password, "back": back["Location"], "reset": True},
+    )

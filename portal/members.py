@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from . import audit
+from . import account_sessions, audit
 from .models import (
     ORGANIZATION_ROLES,
     Bureau,
@@ -219,6 +219,55 @@ def member_remove(*, visibility: Visibility, membership: Membership, actor: User
         detail={"user": username, "role": membership.role},
     )
     membership.delete()
+
+
+@transaction.atomic
+def member_password_reset(
+    *, visibility: Visibility, membership: Membership, actor: User
+) -> tuple[User, str]:
+    """A member forgot their password: their organization's admin gives them a new one-time
+    password (shown once), ends their sessions, and they choose their own at next sign-in.
+
+    Only for people who belong to this organization alone: an admin must not take over an account
+    that also works for a bureau, an expert pool or another organization (the portal operator
+    resets those).
+    """
+    organization = membership.organization
+    if organization is None:
+        raise PermissionDenied
+    require_organization_admin(visibility, organization)
+    user = User.objects.select_for_update().get(pk=membership.user_id)
+    if user.pk == actor.pk:
+        raise ValidationError(_("Change your own password on the password page."))
+    # Across tenants on purpose: whether the person holds any other role (a yes/no, never shown),
+    # which the admin's scope cannot see and must not decide on.
+    roles_elsewhere = Membership.all_objects.filter(user_id=user.pk).exclude(
+        organization_id=organization.pk
+    )
+    if roles_elsewhere.exists():
+        raise ValidationError(
+            _(
+                "%(user)s also has a role elsewhere in the portal: ask the portal operator to "
+                "reset their password."
+            )
+            % {"user": user}
+        )
+    password = temporary_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    audit.record_for(
+        membership,
+        action="member_password_reset",
+        actor=actor,
+        organization=organization,
+        bureau=organization.home_bureau,
+        detail={"user": user.username},
+    )
+    # The new password changes the session hash: every session of theirs is signed out; the
+    # rows recording them go too.
+    account_sessions.sessions_end_others(user=user, current_session_key=None, reason="reset")
+    return user, password
 
 
 # --- a bureau's expert pool ------------------------------------------------------------------------

@@ -81,6 +81,11 @@ urlpatterns = [
         member_views.member_remove,
         name="organization-member-remove",
     ),
+    path(
+        "organizations/<int:organization_pk>/members/<int:membership_pk>/password/",
+        member_views.member_password,
+        name="organization-member-password",
+    ),
     path("exports/jobs/", export_views.job_list, name="export-jobs"),
     path("exports/jobs/<int:job_pk>/", export_views.job_detail, name="export-job"),
     path("exports/jobs/<int:job_pk>/status/", export_views.job_status, name="export-job-status"),

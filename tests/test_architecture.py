@@ -412,6 +412,11 @@ ALLOWED: dict[str, dict[str, tuple[str, ...]]] = {
             "visible_or_404 tells a denial from a miss for the audit trail; returns nothing",
         ),
     },
+    "portal/members.py": {
+        "unscoped manager use": (
+            "whether a member holds a role elsewhere before an admin resets them: a yes/no",
+        ),
+    },
     "portal/selectors.py": {
         "unscoped manager use": (
             "members of organizations to notify, as the portal: ids only",

@@ -143,6 +143,63 @@ def test_member_actions_are_post_only(client, world):
     assert client.get(add_url(world.pj_maker)).status_code == 405
 
 
+def password_url(organization, member):
+    return f"/organizations/{organization.pk}/members/{member.pk}/password/"
+
+
+def test_an_admin_gives_a_member_who_forgot_a_new_one_time_password_and_signs_them_out(
+    client, world
+):
+    """The member's old password stops working, their sessions end, the new password is shown
+    once, and they must choose their own at the next sign-in."""
+    from django.test import Client
+
+    member_browser = Client()
+    member_browser.force_login(world.pj_member)
+    assert member_browser.get("/").status_code == 200
+    client.force_login(world.pj_applicant)
+    response = client.post(
+        password_url(world.pj_maker, membership(world.pj_member, world.pj_maker))
+    )
+    assert response.status_code == 200
+    password = response.context["password"]
+    assert password in response.content.decode() and "一次性密码" in response.content.decode()
+    world.pj_member.refresh_from_db()
+    assert world.pj_member.check_password(password) and world.pj_member.must_change_password
+    assert "/accounts/login/" in member_browser.get("/my/applications/").url
+    assert "member_password_reset" in actions()
+    # Shown once: nothing on the organization's page repeats it.
+    page = client.get(f"/organizations/{world.pj_maker.pk}/").content.decode()
+    assert password not in page
+
+
+def test_an_admin_cannot_reset_their_own_or_a_password_used_elsewhere_in_the_portal(client, world):
+    """Their own goes through the password page; a member who also works for a bureau (or another
+    organization) is the operator's to reset, or an enterprise admin could take over the account."""
+    from portal.models import Role
+
+    client.force_login(world.pj_applicant)
+    own = membership(world.pj_applicant, world.pj_maker)
+    before = User.objects.get(pk=world.pj_applicant.pk).password
+    assert client.post(password_url(world.pj_maker, own)).status_code == 302
+    assert User.objects.get(pk=world.pj_applicant.pk).password == before
+    with scopes_disabled():
+        Membership.objects.create(user=world.pj_member, bureau=world.pj, role=Role.BUREAU_REVIEWER)
+    before = User.objects.get(pk=world.pj_member.pk).password
+    response = client.post(
+        password_url(world.pj_maker, membership(world.pj_member, world.pj_maker)), follow=True
+    )
+    assert (
+        "请联系门户运营方" in response.content.decode() or "门户运营" in response.content.decode()
+    )
+    assert User.objects.get(pk=world.pj_member.pk).password == before
+    # Members and bureau staff may not reset anyone; another organization's member is not found.
+    client.force_login(world.pj_member)
+    assert client.post(password_url(world.pj_maker, own)).status_code == 403
+    client.force_login(world.jh_applicant)
+    assert client.post(password_url(world.pj_maker, own)).status_code == 404
+
+
 # --- the expert pool ---------------------------------------------------------------------------------
 def pool(bureau):
     with scopes_disabled():

@@ -817,6 +817,17 @@ OWN: list[Own] = [
         )
         for url in ("organization-member-role", "organization-member-remove")
     ),
+    # A new one-time password for a member is shown on the answer itself.
+    Own(
+        "organization-member-password",
+        "pj_applicant",
+        lambda own: {
+            "organization_pk": own["world"].pj_maker.pk,
+            "membership_pk": own["member"].pk,
+        },
+        "post",
+        200,
+    ),
     Own("expert-remove", "jm_manager", _pk("expert_pk", "expert"), "post", 302),
     *(
         Own(url, "jm_manager", _pk("job_pk", "export_job"))
