@@ -8,7 +8,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from portal.book import Book
-from portal.models import BUREAU_ROLES, Bureau
+from portal.labels import choice_label
+from portal.models import BUREAU_ROLES
 from portal.scoping import current_visibility
 from portal.visibility import Visibility
 
@@ -53,16 +54,12 @@ def staff_call_choices(visibility: Visibility) -> QuerySet[Call]:
     """The calls a staff member filters the book list by: those issued by their bureaus, by the
     bureaus below, and by the bureaus above (whose books a county recommends). Read from the calls
     alone, never by scanning the books."""
-    own = visibility.bureau_ids_with(BUREAU_ROLES)
-    above = {
-        int(part)
-        for path in Bureau.objects.filter(pk__in=own).values_list("path", flat=True)
-        for part in path.strip("/").split("/")
-        if part
-    }
     calls = Call.objects.exclude(status=Call.Status.DRAFT)
     if not visibility.is_operator:
-        calls = calls.filter(Q(bureau_id__in=visibility.staff_bureau_ids) | Q(bureau_id__in=above))
+        calls = calls.filter(
+            Q(bureau_id__in=visibility.staff_bureau_ids)
+            | Q(bureau_id__in=visibility.bureau_ids_above)
+        )
     return calls.order_by("-opens_at", "-pk")
 
 
@@ -121,7 +118,7 @@ class FiledBookRow:
 
     @property
     def status_label(self) -> str:
-        return str(dict(Application.Status.choices).get(self.status, self.status))
+        return choice_label(Application.Status, self.status)
 
 
 def staff_application_page_rows(page: QuerySet[Application]) -> list[FiledBookRow]:

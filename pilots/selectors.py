@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
+from portal.labels import choice_label
 from portal.models import BUREAU_ROLES, Bureau
 from portal.visibility import Visibility
 
@@ -85,7 +86,7 @@ class EnterpriseRow:
 
     @property
     def status_label(self) -> str:
-        return str(dict(PilotEnterprise.Status.choices).get(self.status, self.status))
+        return choice_label(PilotEnterprise.Status, self.status)
 
 
 def enterprise_page_rows(page: QuerySet[PilotEnterprise]) -> list[EnterpriseRow]:

@@ -132,11 +132,8 @@ class Visibility:
     @cached_property
     def bureau_ids_above(self) -> frozenset[int]:
         """Bureaus strictly above the bureaus the user works for (none for a province's staff)."""
-        own = self.bureau_ids_with(BUREAU_ROLES)
-        paths = self._bureau_paths
-        if not own <= paths.keys():
-            paths = dict(Bureau.objects.filter(pk__in=own).values_list("pk", "path"))
-        above = {int(part) for b in own for part in paths.get(b, "").strip("/").split("/") if part}
+        paths = _paths_of(self.bureau_ids_with(BUREAU_ROLES), self._bureau_paths)
+        above = {int(part) for path in paths for part in path.strip("/").split("/") if part}
         return frozenset(above - self.staff_bureau_ids)
 
     @cached_property
@@ -231,14 +228,19 @@ def _roles_of(user_id: int) -> list[tuple[str, int | None, int | None, str | Non
         return cast(list[tuple[str, int | None, int | None, str | None]], cursor.fetchall())
 
 
+def _paths_of(bureau_ids: frozenset[int], known: dict[int, str]) -> set[str]:
+    """The materialised paths of ``bureau_ids``: from those read with the roles, or else read."""
+    if not bureau_ids <= known.keys():
+        known = dict(Bureau.objects.filter(pk__in=bureau_ids).values_list("pk", "path"))
+    return {known[b] for b in bureau_ids if b in known}
+
+
 def _subtree_ids(roots: frozenset[int], paths: dict[int, str]) -> frozenset[int]:
     """The bureaus whose materialised path starts with a root's ("/1/4/" starts "/1/4/9/"): one
     plain statement on the path index, run by every staff request."""
     if not roots:
         return frozenset()
-    if not roots <= paths.keys():
-        paths = dict(Bureau.objects.filter(pk__in=roots).values_list("pk", "path"))
-    prefixes = sorted({paths[r] for r in roots if r in paths})
+    prefixes = sorted(_paths_of(roots, paths))
     # A root below another root adds nothing.
     kept = [p for i, p in enumerate(prefixes) if not any(p.startswith(q) for q in prefixes[:i])]
     if not kept:
